@@ -1,0 +1,102 @@
+import * as vscode from 'vscode';
+import { AuthService } from './auth/authService';
+import { Redactor } from './common/redactor';
+import { CallbackRouter } from './flows/callbackRouter';
+import { chooseFlows } from './flows/chooser';
+import { CALLBACK_PATH } from './flows/uriHandlerFlow';
+import { SpotifyOAuthClient } from './oauth/client';
+import { CancellationError } from './oauth/errors';
+import { newSessionId } from './session/grant';
+import { GrantLostError, GrantManager } from './session/grantManager';
+import { GrantStore } from './session/grantStore';
+import { AVAILABLE_FLOWS } from './flows/available';
+import { registerCommands } from './vscode/commands';
+import { VscodeFlowHost } from './vscode/flowHost';
+import { createLogChannelLogger } from './vscode/log';
+import { describeError } from './vscode/messages';
+import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './vscode/provider';
+import { readSettings } from './vscode/settings';
+import { VscodeAuthUi } from './vscode/ui';
+
+const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+const REFRESH_SKEW_MS = 60_000;
+
+/** Wires the pieces together; all behaviour lives in them. */
+export async function activate(context: vscode.ExtensionContext) {
+  const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
+  const redactor = new Redactor();
+  const logger = createLogChannelLogger(channel, redactor);
+  const host = new VscodeFlowHost(context.extension.id);
+  const router = new CallbackRouter(logger);
+
+  const createClient = (clientId: string) =>
+    new SpotifyOAuthClient({ clientId, endpoints: readSettings().endpoints, logger, redactor, timeoutMs: REQUEST_TIMEOUT_MS });
+
+  const manager = new GrantManager({
+    store: new GrantStore(context.secrets, logger),
+    refresher: (g) => createClient(g.clientId).refresh(g.refreshToken ?? ''),
+    logger,
+    refreshSkewMs: () => REFRESH_SKEW_MS,
+    raceGraceMs: REQUEST_TIMEOUT_MS + 2000,
+    windowId: newSessionId(),
+    proactive: true,
+  });
+  await manager.initialize();
+
+  const environment = {
+    remoteExtensionHost: vscode.env.remoteName !== undefined,
+    webUi: vscode.env.uiKind === vscode.UIKind.Web,
+    webWorkerExtensionHost: typeof process === 'undefined',
+  };
+  const service = new AuthService({
+    manager,
+    router,
+    host,
+    logger,
+    ui: new VscodeAuthUi(),
+    createClient,
+    flows: () => chooseFlows(environment, readSettings().signInFlow, AVAILABLE_FLOWS),
+    timeoutMs: SIGN_IN_TIMEOUT_MS,
+  });
+
+  const showError = (e: unknown) => {
+    if (e instanceof CancellationError) {
+      return;
+    }
+    logger.error(describeError(e));
+    void vscode.window.showErrorMessage(describeError(e));
+  };
+
+  const provider = new SpotifyAuthenticationProvider(service, manager);
+  context.subscriptions.push(channel, manager, provider);
+  try {
+    context.subscriptions.push(
+      vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, PROVIDER_LABEL, provider, { supportsMultipleAccounts: true }),
+    );
+  } catch (e) {
+    const message = `Another extension already provides the "${PROVIDER_ID}" sign-in, so Spotify Authentication cannot. Disable one of them. (${(e as Error).message})`;
+    logger.error(message);
+    void vscode.window.showErrorMessage(message);
+  }
+
+  context.subscriptions.push(
+    vscode.window.registerUriHandler({
+      handleUri(uri: vscode.Uri) {
+        if (uri.path === CALLBACK_PATH) {
+          router.handle(new URLSearchParams(uri.query));
+        }
+      },
+    }),
+    manager.onDidLoseGrant(async (e: GrantLostError) => {
+      const choice = await vscode.window.showWarningMessage(e.message, 'Sign in again');
+      if (choice === 'Sign in again') {
+        void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes]);
+      }
+    }),
+    ...registerCommands(service, manager, showError),
+  );
+  logger.info(`Spotify Authentication activated (${vscode.env.appName}, ${vscode.env.uriScheme}, ${environment.webUi ? 'web' : 'desktop'} UI).`);
+}
+
+export function deactivate(): void {}

@@ -1,0 +1,54 @@
+import { abortReason } from './callbackRouter';
+import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
+import { peekState } from '../oauth/callback';
+import { CancellationError } from '../oauth/errors';
+
+/**
+ * The way back that always works: Spotify redirects to a loopback URL where nothing listens, the
+ * browser shows an error page, and the user copies the address (which carries `code` and `state`)
+ * into VS Code. Useful when the browser never hands the link back and no local port can be opened.
+ */
+export const PASTE_REDIRECT_URI = 'http://127.0.0.1/callback';
+
+export const pasteFlow: SignInFlow = {
+  id: 'paste',
+  label: 'paste the address from the browser',
+  async redirectUri() {
+    return PASTE_REDIRECT_URI;
+  },
+  async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
+    ctx.reportRedirectUri?.(PASTE_REDIRECT_URI);
+    const pending = await ctx.client.createAuthorizationRequest(PASTE_REDIRECT_URI, ctx.scopes, { showDialog: ctx.showDialog });
+    const code = ctx.router.expect(pending.state, ctx.signal);
+    await ctx.host.openExternal(pending.url);
+    const pasted = ctx.host.showInputBox({
+      title: 'Sign in to Spotify',
+      prompt: `After approving, the browser shows an error page at ${PASTE_REDIRECT_URI}. Copy that page's whole address here.`,
+      placeHolder: `${PASTE_REDIRECT_URI}?code=…&state=…`,
+      validate: (value) => {
+        const text = value.trim();
+        if (text === '') {
+          return undefined;
+        }
+        if (peekState(text) !== pending.state) {
+          return 'This is not the address of this sign-in: it must contain code=… and the state of this request.';
+        }
+        return undefined;
+      },
+    });
+    const value = await Promise.race([pasted, code.then(() => undefined, () => undefined)]);
+    if (value === undefined) {
+      // Dismissed (or the genuine redirect arrived another way, then `code` settles below).
+      if (ctx.router.size > 0 && !ctx.signal.aborted) {
+        ctx.router.handle(new URLSearchParams({ state: pending.state, error: 'access_denied', error_description: 'cancelled' }));
+        throw new CancellationError();
+      }
+    } else {
+      ctx.router.handle(value.trim());
+    }
+    if (ctx.signal.aborted) {
+      throw abortReason(ctx.signal);
+    }
+    return { code: await code, pending };
+  },
+};

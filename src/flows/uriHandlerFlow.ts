@@ -1,0 +1,30 @@
+import { AuthorizationResult, FlowContext, FlowHost, SignInFlow } from './flow';
+
+/** Path of the callback on our URI handler: `<uriScheme>://<extension id>/callback`. */
+export const CALLBACK_PATH = '/callback';
+
+/**
+ * The redirect comes back through the extension's URI handler. The redirect URI is
+ * `asExternalUri(<uriScheme>://<extension id>/callback)`: on desktop that is the custom scheme itself;
+ * in code-server and vscode.dev it becomes an https URL of the workbench that forwards the query to
+ * the handler, which is what makes this flow work remotely and in the browser.
+ */
+export const uriHandlerFlow: SignInFlow = {
+  id: 'uriHandler',
+  label: 'VS Code link (URI handler)',
+  redirectUri(host: FlowHost) {
+    return host.asExternalUri(`${host.uriScheme}://${host.extensionId}${CALLBACK_PATH}`);
+  },
+  async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
+    const redirectUri = await this.redirectUri(ctx.host);
+    ctx.reportRedirectUri?.(redirectUri);
+    const pending = await ctx.client.createAuthorizationRequest(redirectUri, ctx.scopes, { showDialog: ctx.showDialog });
+    // Listen before opening the browser: an auto-approving server can answer at once.
+    const code = ctx.router.expect(pending.state, ctx.signal);
+    ctx.logger.info(`Opening the browser for Spotify sign-in; redirect URI ${redirectUri}`);
+    if (!(await ctx.host.openExternal(pending.url))) {
+      ctx.logger.warn('The editor did not open the browser.');
+    }
+    return { code: await code, pending };
+  },
+};

@@ -1,0 +1,70 @@
+import { CallbackError, OAuthError } from './errors';
+
+/**
+ * Validates the authorization response (RFC 6749 §4.1.2) that came back to a redirect URI.
+ *
+ * The input may be a full URL (what the browser's address bar shows), a bare query string, or
+ * already-parsed parameters. `state` is checked first and in constant shape: a callback with a
+ * foreign state is rejected before we look at `code` or `error`, so a forged `error=access_denied`
+ * cannot cancel someone else's sign-in.
+ */
+export function validateAuthorizationResponse(
+  input: string | URL | URLSearchParams,
+  expectedState: string,
+): { code: string } {
+  const params = toParams(input);
+  const state = single(params, 'state');
+  if (state === undefined) {
+    throw new CallbackError('missing_state', 'The redirect carries no state parameter.');
+  }
+  if (state !== expectedState) {
+    throw new CallbackError('state_mismatch', 'The redirect does not belong to this sign-in (state mismatch).');
+  }
+  const error = single(params, 'error');
+  if (error !== undefined) {
+    throw new OAuthError(error, single(params, 'error_description'));
+  }
+  const code = single(params, 'code');
+  if (!code) {
+    throw new CallbackError('missing_code', 'The redirect carries no authorization code.');
+  }
+  return { code };
+}
+
+/** Reads `state` without validating, to route a callback to its pending request. */
+export function peekState(input: string | URL | URLSearchParams): string | undefined {
+  try {
+    return single(toParams(input), 'state');
+  } catch {
+    return undefined;
+  }
+}
+
+function single(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name);
+  if (values.length > 1) {
+    throw new CallbackError('duplicate_parameter', `The redirect repeats the "${name}" parameter.`);
+  }
+  return values[0];
+}
+
+function toParams(input: string | URL | URLSearchParams): URLSearchParams {
+  if (input instanceof URLSearchParams) {
+    return input;
+  }
+  if (input instanceof URL) {
+    return input.searchParams;
+  }
+  const text = input.trim();
+  if (text.length > 8192) {
+    throw new CallbackError('malformed', 'The redirect is too long to be a Spotify callback.');
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(text)) {
+    try {
+      return new URL(text).searchParams;
+    } catch {
+      throw new CallbackError('malformed', 'The redirect is not a valid URL.');
+    }
+  }
+  return new URLSearchParams(text.startsWith('?') ? text.slice(1) : text);
+}

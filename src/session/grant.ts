@@ -1,0 +1,62 @@
+import { SpotifyAccount } from '../oauth/profile';
+import { TokenEndpointResponse } from '../oauth/token';
+
+/**
+ * A user's grant: what VS Code shows as an AuthenticationSession, plus what keeps it alive (refresh
+ * token, expiry, the client it was issued to). Lives only in SecretStorage and in memory.
+ */
+export interface Grant {
+  /** The session id VS Code sees; stable across refreshes. */
+  readonly id: string;
+  readonly account: { readonly id: string; readonly label: string };
+  /** Normalized (sorted, unique): what Spotify granted. */
+  readonly scopes: readonly string[];
+  readonly accessToken: string;
+  readonly refreshToken?: string;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  /** Refresh tokens only work with the client that got them. */
+  readonly clientId: string;
+}
+
+export function grantFromTokenResponse(
+  res: TokenEndpointResponse,
+  account: SpotifyAccount,
+  requestedScopes: readonly string[],
+  clientId: string,
+  now: number,
+  id: string,
+): Grant {
+  return {
+    id,
+    account: { id: account.id, label: account.label },
+    // Spotify echoes the granted scopes; fall back to what we asked for if it does not.
+    scopes: res.scope.length > 0 ? res.scope : [...requestedScopes],
+    accessToken: res.access_token,
+    ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}),
+    expiresAt: now + res.expires_in * 1000,
+    createdAt: now,
+    clientId,
+  };
+}
+
+/**
+ * Applies a refresh answer. The rule from Spotify's two behaviours: store the new refresh token when
+ * the answer has one (single-use rotation), keep the old one when it has none.
+ */
+export function applyRefresh(grant: Grant, res: TokenEndpointResponse, now: number): Grant {
+  return {
+    ...grant,
+    accessToken: res.access_token,
+    refreshToken: res.refresh_token ?? grant.refreshToken,
+    scopes: res.scope.length > 0 ? res.scope : grant.scopes,
+    expiresAt: now + res.expires_in * 1000,
+  };
+}
+
+export function newSessionId(): string {
+  const bytes = new Uint8Array(12);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,76 @@
+import * as vscode from 'vscode';
+import { AuthService } from '../auth/authService';
+import { CancellationError } from '../oauth/errors';
+import { Grant } from '../session/grant';
+import { GrantManager } from '../session/grantManager';
+
+/** Scopes "Spotify: Sign In" asks for when no extension asked for more: enough to name the account. */
+export const DEFAULT_SCOPES = ['user-read-private'];
+
+/** What the commands return: enough for tests and scripts, never a token. */
+export interface SessionSummary {
+  readonly id: string;
+  readonly account: string;
+  readonly scopes: readonly string[];
+}
+
+const summary = (g: Grant): SessionSummary => ({ id: g.id, account: g.account.label, scopes: g.scopes });
+
+export function registerCommands(service: AuthService, manager: GrantManager, showError: (e: unknown) => void): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('spotify.signIn', async (scopes?: string[]) => {
+      try {
+        const g = await service.createSession(Array.isArray(scopes) ? scopes : DEFAULT_SCOPES);
+        void vscode.window.showInformationMessage(`Signed in to Spotify as ${g.account.label}.`);
+        return summary(g);
+      } catch (e) {
+        showError(e);
+        return undefined;
+      }
+    }),
+    vscode.commands.registerCommand('spotify.signOut', async (id?: string) => {
+      const g = await pick(manager, id, 'Sign out of which Spotify account?');
+      if (!g) {
+        return false;
+      }
+      await service.removeSession(g.id);
+      return true;
+    }),
+    vscode.commands.registerCommand('spotify.refreshSession', async (id?: string) => {
+      const g = await pick(manager, id, 'Refresh which Spotify session?');
+      if (!g) {
+        return undefined;
+      }
+      try {
+        return summary(await service.refreshSession(g.id));
+      } catch (e) {
+        showError(e);
+        return undefined;
+      }
+    }),
+  ];
+}
+
+/** The session named by `id`, the only one, or the one the user picks. */
+async function pick(manager: GrantManager, id: string | undefined, title: string): Promise<Grant | undefined> {
+  const all = manager.all();
+  if (typeof id === 'string') {
+    return all.find((g) => g.id === id);
+  }
+  if (all.length === 0) {
+    void vscode.window.showInformationMessage('You are not signed in to Spotify.');
+    return undefined;
+  }
+  if (all.length === 1) {
+    return all[0];
+  }
+  const item = await vscode.window.showQuickPick(
+    all.map((g) => ({ label: g.account.label, description: g.scopes.join(' '), grant: g })),
+    { title, ignoreFocusOut: true },
+  );
+  return item?.grant;
+}
+
+export function isCancellation(e: unknown): boolean {
+  return e instanceof CancellationError;
+}

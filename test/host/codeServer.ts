@@ -1,0 +1,142 @@
+/**
+ * Starts code-server (a real VS Code 1.100 server with a Node extension host) for the integration,
+ * browser and sandbox runs. Each start gets its own user-data, extensions, HOME and TMPDIR, and is
+ * started in its own process group so that stopping it also ends the extension host.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const REPO = path.resolve(__dirname, '../../..');
+export const HOST_DIR = process.env.SPOTIFY_HOST_DIR ?? path.join(REPO, '.vscode-test/host');
+export const CODE_SERVER = path.join(HOST_DIR, 'node_modules/.bin/code-server');
+export const PLAYWRIGHT = path.join(HOST_DIR, 'node_modules/playwright-core');
+
+export interface CodeServerOptions {
+  /** Root of this run's files (user data, extensions, workspace, logs). Wiped first unless `keep`. */
+  readonly dir: string;
+  readonly port: number;
+  /** User settings.json content. */
+  readonly settings: Record<string, unknown>;
+  /** Extension folders to load, linked into the extensions dir as publisher.name-version. */
+  readonly extensions: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly keep?: boolean;
+  /**
+   * Extensions the host lets use auth providers without the consent dialog, as product.json's
+   * `trustedExtensionAuthAccess` does for git in VS Code. The payload test mode refuses dialogs.
+   */
+  readonly trustedExtensions?: readonly string[];
+  /** Sites openExternal may open without the "open the external website?" prompt. */
+  readonly trustedDomains?: readonly string[];
+}
+
+export interface RunningCodeServer {
+  readonly url: string;
+  readonly workspace: string;
+  readonly logFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startCodeServer(o: CodeServerOptions): Promise<RunningCodeServer> {
+  if (!fs.existsSync(CODE_SERVER)) {
+    throw new Error(`code-server is not installed: run bash test/host/install-host.sh (looked for ${CODE_SERVER})`);
+  }
+  if (!o.keep) {
+    fs.rmSync(o.dir, { recursive: true, force: true });
+  }
+  const dirs = ['ud/User', 'exts', 'ws', 'home', 'tmp'].map((d) => path.join(o.dir, d));
+  dirs.forEach((d) => fs.mkdirSync(d, { recursive: true }));
+  const [userDir, extDir, workspace, home, tmp] = dirs;
+  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify(o.settings, null, 2));
+  for (const ext of o.extensions) {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8'));
+    const link = path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`.toLowerCase());
+    fs.rmSync(link, { force: true, recursive: true });
+    fs.symlinkSync(ext, link);
+  }
+  trustExtensions(o.trustedExtensions ?? []);
+  const config = path.join(o.dir, 'config.yaml');
+  fs.writeFileSync(config, `bind-addr: 127.0.0.1:${o.port}\nauth: none\ncert: false\n`);
+  const logFile = path.join(o.dir, 'server.log');
+  const out = fs.openSync(logFile, 'a');
+  const child: ChildProcess = spawn(
+    CODE_SERVER,
+    [
+      '--config', config, '--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir,
+      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d]),
+      workspace,
+    ],
+    { detached: true, stdio: ['ignore', out, out], env: { ...process.env, HOME: home, TMPDIR: tmp, ...o.env } },
+  );
+  const stop = async () => {
+    if (child.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  const url = `http://127.0.0.1:${o.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) {
+        break;
+      }
+    } catch {
+      /* not up yet */
+    }
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`code-server did not start; see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return { url, workspace, logFile, stop };
+}
+
+/**
+ * The web workbench reads `trustedExtensionAuthAccess` from the product baked into workbench.js
+ * (code-server does not forward product.json's), so the list is set there, from a kept original.
+ */
+function trustExtensions(ids: readonly string[]): void {
+  const file = path.join(HOST_DIR, 'node_modules/code-server/lib/vscode/out/vs/code/browser/workbench/workbench.js');
+  const original = `${file}.orig`;
+  if (!fs.existsSync(original)) {
+    fs.copyFileSync(file, original);
+  }
+  const text = fs.readFileSync(original, 'utf8');
+  const marker = 'trustedExtensionAuthAccess:[';
+  if (!text.includes(marker)) {
+    throw new Error('This code-server build has no baked trustedExtensionAuthAccess list to extend.');
+  }
+  fs.writeFileSync(file, text.replace(marker, marker + ids.map((id) => JSON.stringify(id) + ',').join('')));
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const net = await import('net');
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as import('net').AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-popup-blocking',
+];

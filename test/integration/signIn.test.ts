@@ -1,0 +1,73 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { activateExtension, consumerSession, emulator, EXTENSION_ID, tokenIsValid } from './helpers';
+
+suite('Spotify provider in a real VS Code host', () => {
+  suiteSetup(activateExtension);
+
+  test('contributes the spotify provider and its commands', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    assert.deepStrictEqual(pkg.contributes.authentication, [{ id: 'spotify', label: 'Spotify' }]);
+    const commands = await vscode.commands.getCommands(true);
+    for (const c of ['spotify.signIn', 'spotify.signOut', 'spotify.refreshSession']) {
+      assert.ok(commands.includes(c), `${c} is registered`);
+    }
+  });
+
+  test('no session before sign-in', async () => {
+    assert.strictEqual(await consumerSession(), undefined);
+  });
+
+  test('signs in through the browser and the URI handler, redirect from asExternalUri', async () => {
+    const before = await emulator('/__emulator/stats');
+    const summary = await vscode.commands.executeCommand<{ id: string; account: string; scopes: string[] }>('spotify.signIn', [
+      'user-read-private',
+      'user-top-read',
+    ]);
+    assert.ok(summary, 'sign-in returned a session');
+    assert.strictEqual(summary.account, 'Alice Emulated');
+    assert.deepStrictEqual(summary.scopes, ['user-read-private', 'user-top-read']);
+    const stats = await emulator('/__emulator/stats');
+    const authorize = stats.authorizeRequests.at(-1);
+    // The redirect went through the workbench (asExternalUri), not a hard-coded vscode:// URI.
+    assert.match(authorize.redirect_uri, /^http:\/\/127\.0\.0\.1:\d+\/.*callback\?.*vscode-scheme=code-oss/);
+    assert.strictEqual(authorize.code_challenge_method, 'S256');
+    assert.strictEqual((stats.counts['token:authorization_code'] ?? 0) - (before.counts['token:authorization_code'] ?? 0), 1);
+  });
+
+  test('another extension gets the session through vscode.authentication.getSession', async () => {
+    const s = await consumerSession(['user-read-private']);
+    assert.ok(s, 'consumer got a session');
+    assert.strictEqual(s.account.label, 'Alice Emulated');
+    assert.strictEqual(s.account.id, 'acc-alice-0001');
+    assert.ok(await tokenIsValid(s.accessToken), 'the emulator accepts the token');
+  });
+
+  test('a request for scopes no session has gets nothing silently', async () => {
+    assert.strictEqual(await consumerSession(['playlist-modify-private']), undefined);
+  });
+
+  test('"Spotify: Refresh Session" replaces the access token and fires a change', async () => {
+    const before = await consumerSession();
+    const eventsBefore = await vscode.commands.executeCommand<number>('spotifyConsumer.events');
+    const refreshed = await vscode.commands.executeCommand<{ id: string }>('spotify.refreshSession');
+    assert.ok(refreshed);
+    assert.strictEqual(refreshed.id, before!.id, 'session id stays stable');
+    const after = await consumerSession();
+    assert.notStrictEqual(after!.accessToken, before!.accessToken);
+    assert.ok(await tokenIsValid(after!.accessToken));
+    const eventsAfter = await waitFor(() => vscode.commands.executeCommand<number>('spotifyConsumer.events'), (n) => n > eventsBefore);
+    assert.ok(eventsAfter > eventsBefore, 'onDidChangeSessions fired for spotify');
+  });
+});
+
+async function waitFor<T>(get: () => Thenable<T>, ok: (v: T) => boolean, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (ok(v) || Date.now() > end) {
+      return v;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
