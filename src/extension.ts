@@ -3,7 +3,7 @@ import { AuthService } from './auth/authService';
 import { Redactor } from './common/redactor';
 import { CallbackRouter } from './flows/callbackRouter';
 import { chooseFlows } from './flows/chooser';
-import { CALLBACK_PATH } from './flows/uriHandlerFlow';
+import { routeCallbackUri } from './flows/uriHandlerFlow';
 import { SpotifyOAuthClient } from './oauth/client';
 import { CancellationError } from './oauth/errors';
 import { newSessionId } from './session/grant';
@@ -82,11 +82,7 @@ export async function activate(context: vscode.ExtensionContext) {
 
   context.subscriptions.push(
     vscode.window.registerUriHandler({
-      handleUri(uri: vscode.Uri) {
-        if (uri.path === CALLBACK_PATH) {
-          router.handle(new URLSearchParams(uri.query));
-        }
-      },
+      handleUri: (uri: vscode.Uri) => void routeCallbackUri(router, uri),
     }),
     manager.onDidLoseGrant(async (e: GrantLostError) => {
       const choice = await vscode.window.showWarningMessage(e.message, 'Sign in again');

@@ -64,7 +64,11 @@ export class CallbackRouter {
   }
 }
 
-/** The error an aborted wait rejects with: the signal's reason when it is an Error, else a cancellation. */
+/**
+ * The error an aborted wait rejects with: the reason given to abort() (a timeout, a cancellation),
+ * or a cancellation when there was none (abort() alone gives a DOMException named AbortError).
+ */
 export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new CancellationError();
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason : new CancellationError();
 }

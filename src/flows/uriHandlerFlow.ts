@@ -1,3 +1,4 @@
+import { CallbackRouter } from './callbackRouter';
 import { AuthorizationResult, FlowContext, FlowHost, SignInFlow } from './flow';
 
 /** Path of the callback on our URI handler: `<uriScheme>://<extension id>/callback`. */
@@ -28,3 +29,11 @@ export const uriHandlerFlow: SignInFlow = {
     return { code: await code, pending };
   },
 };
+
+/**
+ * What the extension's UriHandler does with a URI: only our callback path is a redirect; its
+ * query goes to the router, which ignores anything that matches no pending sign-in.
+ */
+export function routeCallbackUri(router: CallbackRouter, uri: { readonly path: string; readonly query: string }): boolean {
+  return uri.path === CALLBACK_PATH && router.handle(new URLSearchParams(uri.query));
+}

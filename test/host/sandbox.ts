@@ -1,0 +1,48 @@
+/**
+ * `npm start`: a sandbox VS Code (code-server in your browser) with this extension loaded.
+ * Without a real Client ID it signs in against the built-in Spotify emulator (consent page and
+ * all); with SPOTIFY_CLIENT_ID set it talks to real Spotify. Runs until Ctrl-C.
+ */
+import * as path from 'path';
+import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
+import { freePort, REPO, startCodeServer } from './codeServer';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT) || 8080;
+  const realClientId = process.env.SPOTIFY_CLIENT_ID;
+  let emulator: SpotifyEmulator | undefined;
+  const settings: Record<string, unknown> = { 'workbench.startupEditor': 'none' };
+  if (realClientId) {
+    settings['spotify.clientId'] = realClientId;
+  } else {
+    emulator = new SpotifyEmulator({
+      apps: [{ clientId: DEFAULT_CLIENT_ID, name: 'Sandbox app (emulated)', redirectUris: ['http://127.0.0.1/callback'], redirectPrefixes: [`http://127.0.0.1:${port}/`] }],
+    });
+    // 127.0.0.2: code-server would rewrite links to 127.0.0.1:PORT into its port-forwarding route.
+    const url = await emulator.start(Number(process.env.EMULATOR_PORT) || (await freePort()), '127.0.0.2');
+    Object.assign(settings, { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url });
+  }
+  const server = await startCodeServer({
+    dir: path.join(REPO, '.vscode-test/sandbox'),
+    keep: true,
+    port,
+    extensions: [REPO, path.join(REPO, 'test/fixtures/consumer')],
+    settings,
+    trustedDomains: emulator ? [emulator.url] : [],
+  });
+  console.log(`\nSandbox VS Code: ${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
+  console.log(emulator ? `Spotify emulator: ${emulator.url} (Client ID ${DEFAULT_CLIENT_ID})` : 'Using real Spotify with your Client ID.');
+  console.log('Open the Accounts menu (bottom left) and choose "Sign in with Spotify". Ctrl-C stops.\n');
+  const stop = async () => {
+    await server.stop();
+    await emulator?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

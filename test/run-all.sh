@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# All tests: unit (plain Node), integration inside a real VS Code host (code-server), and the
+# browser scenario. Needs `npm ci` first; installs the code-server host itself when missing.
+# Each suite prints "<suite>: N passed, N failed"; the last line totals them for CI.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash test/host/install-host.sh || exit 1
+npm run --silent compile && npm run --silent build || exit 1
+mkdir -p test-output
+status=0
+passed=0
+failed=0
+
+# Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals.
+count() {
+  local line
+  line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  if [ -z "$line" ]; then
+    echo "$2: no result line: counted as 1 failed"
+    failed=$((failed + 1)); status=1; return
+  fi
+  passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
+}
+
+echo "== unit tests (mocha, plain Node)"
+npx mocha 2>&1 | tee test-output/unit.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+p=$(grep -E '^\s+[0-9]+ passing' test-output/unit.log | grep -oE '[0-9]+' | head -1)
+f=$(grep -E '^\s+[0-9]+ failing' test-output/unit.log | grep -oE '[0-9]+' | head -1)
+echo "unit: ${p:-0} passed, ${f:-0} failed" | tee -a test-output/unit.log
+[ -n "$p" ] || status=1
+count test-output/unit.log unit
+
+echo "== integration tests (real VS Code extension host in code-server)"
+node out/test/host/runHostTests.js 2>&1 | tee test-output/integration.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/integration.log integration
+
+if [ -f out/test/e2e/accountsMenu.js ]; then
+  echo "== browser scenario (Accounts menu, consent, emulator page)"
+  node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e.log e2e
+fi
+
+[ "$failed" -eq 0 ] || status=1
+echo "all: $passed passed, $failed failed"
+exit $status

@@ -1,0 +1,52 @@
+/**
+ * A scripted browser for unit tests: opens the authorize URL on the emulator, approves or denies
+ * on its consent page (or takes its auto-approval), and hands the final redirect to `deliver`,
+ * as the OS hands a vscode:// link to VS Code's URI handler.
+ */
+export interface FakeBrowserOptions {
+  /** What the user does on the consent page. */
+  decision?: 'approve' | 'deny';
+  user?: string;
+  /** Called with the redirect URL Spotify sends the browser to. */
+  deliver(url: string): void;
+  /** Change the redirect before delivering (tamper tests). */
+  rewrite?(url: string): string;
+}
+
+export class FakeBrowser {
+  readonly opened: string[] = [];
+  readonly pages: string[] = [];
+  private cookie = '';
+
+  constructor(public opts: FakeBrowserOptions) {}
+
+  async open(url: string): Promise<boolean> {
+    this.opened.push(url);
+    let res = await fetch(url, { redirect: 'manual', headers: { cookie: this.cookie } });
+    if (res.status === 200 && (res.headers.get('content-type') ?? '').includes('text/html')) {
+      const html = await res.text();
+      this.pages.push(html);
+      const id = /name="id" value="([^"]+)"/.exec(html)?.[1] ?? '';
+      const body = new URLSearchParams({ id, decision: this.opts.decision ?? 'approve', user: this.opts.user ?? 'emu-alice' });
+      res = await fetch(new URL('/authorize/decision', url).toString(), {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: body.toString(),
+      });
+      const set = res.headers.get('set-cookie');
+      if (set) {
+        this.cookie = set.split(';')[0];
+      }
+    }
+    if (res.status !== 302) {
+      // Spotify shows an error page (e.g. INVALID_CLIENT) and never comes back.
+      this.pages.push(await res.text());
+      return true;
+    }
+    const location = res.headers.get('location')!;
+    const final = this.opts.rewrite ? this.opts.rewrite(location) : location;
+    setTimeout(() => this.opts.deliver(final), 0);
+    return true;
+  }
+}

@@ -1,0 +1,54 @@
+import * as assert from 'assert';
+import { CallbackRouter } from '../../../src/flows/callbackRouter';
+import { routeCallbackUri } from '../../../src/flows/uriHandlerFlow';
+import { CancellationError, OAuthError } from '../../../src/oauth/errors';
+import { captureLogger } from '../helpers';
+
+describe('flows/callbackRouter', () => {
+  it('completes the sign-in whose state matches, once', async () => {
+    const router = new CallbackRouter(captureLogger().logger);
+    const waiting = router.expect('s1', new AbortController().signal);
+    assert.strictEqual(router.handle('?code=c1&state=s1'), true);
+    assert.strictEqual(await waiting, 'c1');
+    assert.strictEqual(router.handle('?code=c1&state=s1'), false, 'a replay finds nothing');
+    assert.strictEqual(router.ignored, 1);
+  });
+
+  it('ignores forged or foreign callbacks and still completes with the genuine one', async () => {
+    const { logger, lines } = captureLogger();
+    const router = new CallbackRouter(logger);
+    const waiting = router.expect('genuine', new AbortController().signal);
+    for (const forged of ['?code=x&state=other', '?error=access_denied&state=nope', '?code=x', '', '?state=genuine&state=genuine&code=x', 'http://[bad']) {
+      assert.strictEqual(router.handle(forged), false, forged);
+    }
+    assert.strictEqual(router.handle('?code=real&state=genuine'), true);
+    assert.strictEqual(await waiting, 'real');
+    assert.strictEqual(router.ignored, 6);
+    assert.ok(lines.every((l) => !l.includes('code=x')), 'no code in the log');
+  });
+
+  it('rejects the pending sign-in on access_denied with its state', async () => {
+    const router = new CallbackRouter(captureLogger().logger);
+    const waiting = router.expect('s1', new AbortController().signal);
+    router.handle('?error=access_denied&state=s1');
+    await assert.rejects(waiting, (e: unknown) => e instanceof OAuthError && e.error === 'access_denied');
+  });
+
+  it('forgets a state whose wait was aborted', async () => {
+    const router = new CallbackRouter(captureLogger().logger);
+    const ac = new AbortController();
+    const waiting = router.expect('s1', ac.signal);
+    ac.abort();
+    await assert.rejects(waiting, CancellationError);
+    assert.strictEqual(router.size, 0);
+    assert.strictEqual(router.handle('?code=c&state=s1'), false);
+  });
+
+  it('the URI handler routes only /callback', async () => {
+    const router = new CallbackRouter(captureLogger().logger);
+    const waiting = router.expect('s1', new AbortController().signal);
+    assert.strictEqual(routeCallbackUri(router, { path: '/other', query: 'code=c&state=s1' }), false);
+    assert.strictEqual(routeCallbackUri(router, { path: '/callback', query: 'code=c&state=s1' }), true);
+    assert.strictEqual(await waiting, 'c');
+  });
+});
