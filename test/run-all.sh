@@ -14,7 +14,7 @@ failed=0
 # Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals.
 count() {
   local line
-  line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
   if [ -z "$line" ]; then
     echo "$2: no result line: counted as 1 failed"
     failed=$((failed + 1)); status=1; return
@@ -37,12 +37,12 @@ node out/test/host/runHostTests.js 2>&1 | tee test-output/integration.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count test-output/integration.log integration
 
-if [ -f out/test/e2e/accountsMenu.js ]; then
-  echo "== browser scenario (Accounts menu, consent, emulator page)"
-  node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e.log
+for flow in auto paste; do
+  echo "== browser scenario, signInFlow=$flow (Accounts menu, emulator consent page, back to VS Code)"
+  SPOTIFY_SIGN_IN_FLOW=$flow node out/test/e2e/accountsMenu.js 2>&1 | tee "test-output/e2e-$flow.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e.log e2e
-fi
+  count "test-output/e2e-$flow.log" "e2e ($flow)"
+done
 
 [ "$failed" -eq 0 ] || status=1
 echo "all: $passed passed, $failed failed"
