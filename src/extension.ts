@@ -15,12 +15,11 @@ import { VscodeFlowHost } from './vscode/flowHost';
 import { createLogChannelLogger } from './vscode/log';
 import { describeError } from './vscode/messages';
 import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './vscode/provider';
-import { readSettings } from './vscode/settings';
+import { readEndpoints, readRefreshSkewMs, readSignInFlow } from './vscode/settings';
 import { VscodeAuthUi } from './vscode/ui';
 
 const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 const REQUEST_TIMEOUT_MS = 15_000;
-const REFRESH_SKEW_MS = 60_000;
 
 /** Wires the pieces together; all behaviour lives in them. */
 export async function activate(context: vscode.ExtensionContext) {
@@ -31,13 +30,23 @@ export async function activate(context: vscode.ExtensionContext) {
   const router = new CallbackRouter(logger);
 
   const createClient = (clientId: string) =>
-    new SpotifyOAuthClient({ clientId, endpoints: readSettings().endpoints, logger, redactor, timeoutMs: REQUEST_TIMEOUT_MS });
+    new SpotifyOAuthClient({ clientId, endpoints: readEndpoints(), logger, redactor, timeoutMs: REQUEST_TIMEOUT_MS });
+
+  // Cached: getSessions is a hot path and must not read configuration on every call.
+  let refreshSkewMs = readRefreshSkewMs();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('spotify.refreshSkewSeconds')) {
+        refreshSkewMs = readRefreshSkewMs();
+      }
+    }),
+  );
 
   const manager = new GrantManager({
     store: new GrantStore(context.secrets, logger),
     refresher: (g) => createClient(g.clientId).refresh(g.refreshToken ?? ''),
     logger,
-    refreshSkewMs: () => REFRESH_SKEW_MS,
+    refreshSkewMs: () => refreshSkewMs,
     raceGraceMs: REQUEST_TIMEOUT_MS + 2000,
     windowId: newSessionId(),
     proactive: true,
@@ -56,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext) {
     logger,
     ui: new VscodeAuthUi(),
     createClient,
-    flows: () => chooseFlows(environment, readSettings().signInFlow, AVAILABLE_FLOWS),
+    flows: () => chooseFlows(environment, readSignInFlow(), AVAILABLE_FLOWS),
     timeoutMs: SIGN_IN_TIMEOUT_MS,
   });
 

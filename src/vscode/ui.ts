@@ -3,12 +3,12 @@ import { AuthUi } from '../auth/authService';
 import { CLIENT_ID_PATTERN } from '../oauth/client';
 import { CancellationError } from '../oauth/errors';
 import { SignInFlow } from '../flows/flow';
-import { readSettings } from './settings';
+import { readClientId } from './settings';
 
 /** The sign-in UI in VS Code: the Client ID prompt, the waiting notification, "try another way". */
 export class VscodeAuthUi implements AuthUi {
   async resolveClientId(): Promise<string | undefined> {
-    const configured = readSettings().clientId;
+    const configured = readClientId();
     if (configured) {
       return configured;
     }

@@ -581,6 +581,7 @@ export class SpotifyEmulator {
   }
 
   private oauthError(res: http.ServerResponse, error: string, description: string): void {
+    this.bump(`error:${error}`);
     this.json(res, 400, { error, error_description: description });
   }
 
