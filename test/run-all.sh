@@ -37,7 +37,7 @@ node out/test/host/runHostTests.js 2>&1 | tee test-output/integration.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count test-output/integration.log integration
 
-for flow in auto paste; do
+for flow in auto loopback paste; do
   echo "== browser scenario, signInFlow=$flow (Accounts menu, emulator consent page, back to VS Code)"
   SPOTIFY_SIGN_IN_FLOW=$flow node out/test/e2e/accountsMenu.js 2>&1 | tee "test-output/e2e-$flow.log"
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -25,7 +25,8 @@ export interface AuthServiceDeps {
   readonly host: FlowHost;
   readonly logger: Logger;
   readonly ui: AuthUi;
-  readonly createClient: (clientId: string) => SpotifyOAuthClient;
+  /** A client for this Client ID, confidential when the user stored a client secret for it. */
+  readonly createClient: (clientId: string) => Promise<SpotifyOAuthClient>;
   /** The flows to try now, in order (from the environment and the signInFlow setting). */
   readonly flows: () => readonly SignInFlow[];
   /** How long one flow waits for the browser; five minutes in the product. */
@@ -60,7 +61,7 @@ export class AuthService {
     if (!clientId) {
       throw new CancellationError('Sign-in needs a Spotify Client ID; none was given.');
     }
-    const client = this.d.createClient(clientId);
+    const client = await this.d.createClient(clientId);
     const existing = this.d.manager.all();
     // Consent for the union: the account keeps what it had and gains what is asked, in one prompt.
     const sameAccount = options.accountId !== undefined ? existing.filter((g) => g.account.id === options.accountId) : [];

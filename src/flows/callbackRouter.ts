@@ -16,9 +16,13 @@ export class CallbackRouter {
 
   constructor(private readonly logger: Logger) {}
 
-  /** Waits for the redirect carrying `state`. Rejects on abort; the caller owns the timeout signal. */
+  /**
+   * Waits for the redirect carrying `state`. Rejects on abort; the caller owns the timeout signal.
+   * The promise is marked handled at once: it may reject (a denial arriving fast) while the flow
+   * is still opening the browser, before anyone awaits it.
+   */
   expect(state: string, signal: AbortSignal): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
+    const waiting = new Promise<string>((resolve, reject) => {
       if (signal.aborted) {
         reject(abortReason(signal));
         return;
@@ -39,6 +43,8 @@ export class CallbackRouter {
         },
       });
     });
+    waiting.catch(() => undefined);
+    return waiting;
   }
 
   /** Offers a redirect. Returns true when it completed (or failed) a pending sign-in. */

@@ -1,7 +1,7 @@
 import { abortReason } from './callbackRouter';
 import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
 import { peekState } from '../oauth/callback';
-import { CancellationError } from '../oauth/errors';
+import { CallbackError, CancellationError } from '../oauth/errors';
 
 /**
  * The way back that always works: Spotify redirects to a loopback URL where nothing listens, the
@@ -43,8 +43,9 @@ export const pasteFlow: SignInFlow = {
         ctx.router.handle(new URLSearchParams({ state: pending.state, error: 'access_denied', error_description: 'cancelled' }));
         throw new CancellationError();
       }
-    } else {
-      ctx.router.handle(value.trim());
+    } else if (!ctx.router.handle(value.trim())) {
+      // Validation should have stopped it; if it did not, fail clearly rather than wait forever.
+      throw new CallbackError('state_mismatch', 'The pasted address does not belong to this sign-in. Sign in again and paste the address the browser shows afterwards.');
     }
     if (ctx.signal.aborted) {
       throw abortReason(ctx.signal);

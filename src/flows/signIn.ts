@@ -42,6 +42,9 @@ export async function authorizeWithFlows(
       base.logger.info(`Signing in with the ${flow.id} flow.`);
       return await flow.authorize({ ...base, signal: controller.signal });
     } catch (e) {
+      // Whatever the failed flow still waits for (its state in the router, its server) ends now,
+      // before the user is asked about the next way.
+      controller.abort(new CancellationError());
       const denied = e instanceof OAuthError && e.error === 'access_denied' && e.errorDescription !== 'cancelled';
       const next = flows[i + 1];
       if (denied || outer.aborted || !next) {

@@ -117,6 +117,10 @@ async function main(): Promise<number> {
         await input.fill(addressBar);
         await input.press('Enter');
       }
+      if (FLOW === 'loopback') {
+        await spotifyTab.getByText('You may close this tab').waitFor({ timeout: 20_000 });
+        await snap(spotifyTab, 'loopback-done');
+      }
       await page.bringToFront();
       await page.getByText(/Signed in to Spotify|Alice Emulated/).first().waitFor({ timeout: 30_000 }).catch(() => undefined);
     });

@@ -226,6 +226,15 @@ export class SpotifyEmulator {
     if (path.startsWith('/__emulator/')) {
       return this.control(req, res, path);
     }
+    if (path === '/api/token' || path.startsWith('/v1/')) {
+      // Spotify allows browser callers (PKCE single-page apps, vscode.dev's web worker) by CORS.
+      res.setHeader('Access-Control-Allow-Origin', '*');
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST' });
+        res.end();
+        return;
+      }
+    }
     this.bump(`${req.method} ${path}`);
     const fault = this.takeFault(path);
     if (fault) {

@@ -55,7 +55,7 @@ function setup(emu: SpotifyEmulator, opts: { flows?: SignInFlow[]; timeoutMs?: n
       return true;
     },
   };
-  const createClient = (clientId: string) => {
+  const createClient = async (clientId: string) => {
     const c = new SpotifyOAuthClient({ clientId, endpoints: { accounts: emu.url, api: emu.url }, logger: log.logger, redactor: log.redactor, sleep: async () => undefined });
     const original = c.exchangeCode.bind(c);
     c.exchangeCode = (pending, code) => {
@@ -66,7 +66,7 @@ function setup(emu: SpotifyEmulator, opts: { flows?: SignInFlow[]; timeoutMs?: n
   };
   const manager = new GrantManager({
     store: new GrantStore(shared.window(), log.logger),
-    refresher: (g) => createClient(g.clientId).refresh(g.refreshToken!),
+    refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
     logger: log.logger,
     refreshSkewMs: () => 60_000,
     raceGraceMs: 300,

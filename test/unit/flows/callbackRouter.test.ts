@@ -52,3 +52,31 @@ describe('flows/callbackRouter', () => {
     assert.strictEqual(await waiting, 'c');
   });
 });
+
+describe('flows/signIn (authorizeWithFlows)', () => {
+  it('forgets a failed flow\'s pending state before trying the next one', async () => {
+    const { authorizeWithFlows } = await import('../../../src/flows/signIn');
+    const router = new CallbackRouter(captureLogger().logger);
+    const failing = {
+      id: 'paste' as const,
+      label: 'failing',
+      redirectUri: async () => 'x',
+      authorize: async (ctx: { router: CallbackRouter; signal: AbortSignal }) => {
+        void ctx.router.expect('left-behind', ctx.signal);
+        throw new Error('broken flow');
+      },
+    };
+    const sizes: number[] = [];
+    await assert.rejects(
+      authorizeWithFlows([failing as never, failing as never], { router, logger: captureLogger().logger } as never, new AbortController().signal, 1000, {
+        offerNextFlow: async () => {
+          sizes.push(router.size);
+          return true;
+        },
+      }),
+      /broken flow/,
+    );
+    assert.deepStrictEqual(sizes, [0]);
+    assert.strictEqual(router.size, 0);
+  });
+});

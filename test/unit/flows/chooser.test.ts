@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { AVAILABLE_FLOWS } from '../../../src/flows/available';
+import { NODE_FLOWS as AVAILABLE_FLOWS } from '../../../src/flows/node/flows';
 import { chooseFlows, FlowEnvironment, isFlowSetting } from '../../../src/flows/chooser';
 
 const ids = (env: FlowEnvironment, setting: Parameters<typeof chooseFlows>[1] = 'auto') => chooseFlows(env, setting, AVAILABLE_FLOWS).map((f) => f.id);

@@ -1,0 +1,26 @@
+/**
+ * The API this extension exports to other extensions:
+ *
+ * ```ts
+ * const api = await vscode.extensions.getExtension<SpotifyAuthApi>('spotify-auth.spotify-authentication')!.activate();
+ * const { accessToken } = await api.getAppToken();
+ * ```
+ *
+ * User sessions come from `vscode.authentication.getSession('spotify', scopes)`, not from here.
+ */
+export interface SpotifyAuthApi {
+  /** Bumped when this interface changes incompatibly. */
+  readonly version: 1;
+  /**
+   * An app-only token (client-credentials grant): no user, no user scopes, for catalogue calls.
+   * Needs a client secret ("Spotify: Set Client Secret"). Cached until shortly before it expires;
+   * concurrent calls share one request. Rejects with a clear message when no secret is set.
+   */
+  getAppToken(): Promise<AppToken>;
+}
+
+export interface AppToken {
+  readonly accessToken: string;
+  /** Milliseconds since the epoch. */
+  readonly expiresAt: number;
+}

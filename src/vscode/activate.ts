@@ -1,0 +1,140 @@
+import * as vscode from 'vscode';
+import { SpotifyAuthApi } from '../api';
+import { AppTokens } from '../auth/appTokens';
+import { AuthService } from '../auth/authService';
+import { Redactor } from '../common/redactor';
+import { CallbackRouter } from '../flows/callbackRouter';
+import { chooseFlows } from '../flows/chooser';
+import { SignInFlow } from '../flows/flow';
+import { routeCallbackUri } from '../flows/uriHandlerFlow';
+import { SpotifyOAuthClient } from '../oauth/client';
+import { CancellationError } from '../oauth/errors';
+import { newSessionId } from '../session/grant';
+import { GrantLostError, GrantManager } from '../session/grantManager';
+import { GrantStore } from '../session/grantStore';
+import { registerCommands } from './commands';
+import { VscodeFlowHost } from './flowHost';
+import { createLogChannelLogger } from './log';
+import { describeError } from './messages';
+import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './provider';
+import { readClientId, readEndpoints, readRefreshSkewMs, readSignInFlow } from './settings';
+import { promptClientSecret } from './clientSecret';
+import { VscodeAuthUi } from './ui';
+
+const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * Wires the pieces together; all behaviour lives in them. The Node and browser entry points differ
+ * only in the flows they can offer (the browser has no local HTTP server).
+ */
+export async function activateWith(context: vscode.ExtensionContext, availableFlows: readonly SignInFlow[]) {
+  const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
+  const redactor = new Redactor();
+  const logger = createLogChannelLogger(channel, redactor);
+  const host = new VscodeFlowHost(context.extension.id);
+  const router = new CallbackRouter(logger);
+
+  const createClient = async (clientId: string) =>
+    new SpotifyOAuthClient({
+      clientId,
+      clientSecret: (await context.secrets.get(clientSecretKey(clientId))) || undefined,
+      endpoints: readEndpoints(),
+      logger,
+      redactor,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+    });
+
+  // Cached: getSessions is a hot path and must not read configuration on every call.
+  let refreshSkewMs = readRefreshSkewMs();
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('spotify.refreshSkewSeconds')) {
+        refreshSkewMs = readRefreshSkewMs();
+      }
+    }),
+  );
+
+  const manager = new GrantManager({
+    store: new GrantStore(context.secrets, logger),
+    refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken ?? ''),
+    logger,
+    refreshSkewMs: () => refreshSkewMs,
+    raceGraceMs: REQUEST_TIMEOUT_MS + 2000,
+    windowId: newSessionId(),
+    proactive: true,
+  });
+  await manager.initialize();
+
+  const environment = {
+    remoteExtensionHost: vscode.env.remoteName !== undefined,
+    webUi: vscode.env.uiKind === vscode.UIKind.Web,
+    webWorkerExtensionHost: typeof process === 'undefined',
+  };
+  const ui = new VscodeAuthUi();
+  const service = new AuthService({
+    manager,
+    router,
+    host,
+    logger,
+    ui,
+    createClient,
+    flows: () => chooseFlows(environment, readSignInFlow(), availableFlows),
+    timeoutMs: SIGN_IN_TIMEOUT_MS,
+  });
+
+  const showError = (e: unknown) => {
+    if (e instanceof CancellationError) {
+      return;
+    }
+    logger.error(describeError(e));
+    void vscode.window.showErrorMessage(describeError(e));
+  };
+
+  const provider = new SpotifyAuthenticationProvider(service, manager);
+  context.subscriptions.push(channel, manager, provider);
+  try {
+    context.subscriptions.push(
+      vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, PROVIDER_LABEL, provider, { supportsMultipleAccounts: true }),
+    );
+  } catch (e) {
+    const message = `Another extension already provides the "${PROVIDER_ID}" sign-in, so Spotify Authentication cannot. Disable one of them. (${(e as Error).message})`;
+    logger.error(message);
+    void vscode.window.showErrorMessage(message);
+  }
+
+  context.subscriptions.push(
+    vscode.window.registerUriHandler({
+      handleUri: (uri: vscode.Uri) => void routeCallbackUri(router, uri),
+    }),
+    manager.onDidLoseGrant(async (e: GrantLostError) => {
+      const choice = await vscode.window.showWarningMessage(e.message, 'Sign in again');
+      if (choice === 'Sign in again') {
+        void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes]);
+      }
+    }),
+    ...registerCommands(service, manager, showError),
+  );
+
+  const appTokens = new AppTokens(async () => {
+    const clientId = readClientId();
+    if (!clientId) {
+      throw new Error('Set "spotify.clientId" (and a client secret) before asking for an app-only Spotify token.');
+    }
+    return createClient(clientId);
+  });
+  context.subscriptions.push(
+    vscode.commands.registerCommand('spotify.setClientSecret', async () => {
+      const clientId = await ui.resolveClientId();
+      if (clientId && (await promptClientSecret(context.secrets, clientSecretKey(clientId)))) {
+        appTokens.clear();
+      }
+    }),
+  );
+  logger.info(`Spotify Authentication activated (${vscode.env.appName}, ${vscode.env.uriScheme}, ${environment.webUi ? 'web' : 'desktop'} UI).`);
+  const api: SpotifyAuthApi = { version: 1, getAppToken: () => appTokens.get() };
+  return api;
+}
+
+/** Client secrets are kept per Client ID in SecretStorage, never in settings. */
+const clientSecretKey = (clientId: string) => `spotify.clientSecret.${clientId}`;

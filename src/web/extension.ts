@@ -1,0 +1,11 @@
+import * as vscode from 'vscode';
+import { pasteFlow } from '../flows/pasteFlow';
+import { uriHandlerFlow } from '../flows/uriHandlerFlow';
+import { activateWith } from '../vscode/activate';
+
+/** Entry point for web worker extension hosts (vscode.dev): no Node APIs, so no loopback server. */
+export function activate(context: vscode.ExtensionContext) {
+  return activateWith(context, [uriHandlerFlow, pasteFlow]);
+}
+
+export function deactivate(): void {}
