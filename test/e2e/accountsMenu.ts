@@ -4,7 +4,9 @@
  * and sees the account in the Accounts menu. Real consent dialog, real tab, real URI handler.
  * Screenshots of each step go to test-output/e2e/. Prints `e2e: N passed, N failed`.
  *
- * SPOTIFY_SIGN_IN_FLOW=paste (or loopback) forces that flow through the spotify.signInFlow setting.
+ * SPOTIFY_SIGN_IN_FLOW=paste (or loopback) forces that flow through the spotify.signInFlow setting;
+ * SPOTIFY_E2E_HOST=web runs the browser bundle in the web worker host; E2E_DEBUG=1 prints the
+ * page console and, on failure, the workbench's logs.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -12,7 +14,9 @@ import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, startCodeServer } from '../host/codeServer';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
-const OUT = path.join(REPO, 'test-output/e2e', FLOW);
+/** SPOTIFY_E2E_HOST=web runs the browser bundle in the workbench's web worker host, as vscode.dev would. */
+const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
+const OUT = path.join(REPO, 'test-output/e2e', WEB ? `web-${FLOW}` : FLOW);
 
 let passed = 0;
 let failed = 0;
@@ -25,11 +29,11 @@ async function main(): Promise<number> {
   const emulator = new SpotifyEmulator({
     apps: [{ clientId: DEFAULT_CLIENT_ID, name: 'VS Code (emulated app)', redirectUris: ['http://127.0.0.1/callback'], redirectPrefixes: [`http://127.0.0.1:${port}/`] }],
   });
-  const emulatorUrl = await emulator.start(0, '127.0.0.2');
+  const emulatorUrl = await emulator.start(0, '127.0.0.2', WEB ? selfSignedCertificate() : undefined);
   const server = await startCodeServer({
     dir: path.join(OUT, 'host'),
     port,
-    extensions: [REPO, path.join(REPO, 'test/fixtures/consumer')],
+    extensions: [WEB ? webOnlyCopy() : REPO, path.join(REPO, 'test/fixtures/consumer')],
     settings: {
       'spotify.clientId': DEFAULT_CLIENT_ID,
       'spotify.accountsUrl': emulatorUrl,
@@ -47,8 +51,13 @@ async function main(): Promise<number> {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
+    // Only the web run serves the emulator over TLS, with a certificate made for this run.
+    ignoreHTTPSErrors: WEB,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  if (process.env.E2E_DEBUG) {
+    page.on('console', (m: any) => console.log(`[console] ${m.type()} ${m.text().slice(0, 400)}`));
+  }
   const snap = async (p: any, name: string) => p.screenshot({ path: path.join(OUT, `${String(++shot).padStart(2, '0')}-${name}.png`) }).catch(() => undefined);
   const step = async (name: string, fn: () => Promise<void>) => {
     try {
@@ -58,12 +67,16 @@ async function main(): Promise<number> {
     } catch (e) {
       failed++;
       console.log(`  ✘ ${name}: ${(e as Error).message.split('\n')[0]}`);
+      console.log(`    emulator requests: ${JSON.stringify(emulator.counts)} ${JSON.stringify(emulator.lastPreflight ?? {})}`);
+      if (process.env.E2E_DEBUG) {
+        console.log(await dumpBrowserLogs(page));
+      }
       await snap(page, `failed-${name.replace(/\W+/g, '-')}`);
       throw e;
     }
   };
   try {
-    console.log(`Browser scenario (signInFlow=${FLOW})`);
+    console.log(`Browser scenario (signInFlow=${FLOW}${WEB ? ', browser bundle in the web worker host' : ''})`);
     await step('the workbench loads with the extension', async () => {
       await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
       await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
@@ -148,6 +161,37 @@ async function main(): Promise<number> {
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 
+/**
+ * A throwaway certificate for 127.0.0.2. The web worker host's CSP lets fetch reach https: origins
+ * (as accounts.spotify.com is) but of plain-http loopback only 127.0.0.1 and localhost, which
+ * code-server's openExternal rewrites into its port proxy; so the web run's emulator speaks TLS.
+ */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = path.join(OUT, 'tls');
+  fs.mkdirSync(dir, { recursive: true });
+  require('child_process').execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.2',
+    '-addext', 'subjectAltName=IP:127.0.0.2', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  return { key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8') };
+}
+
+/**
+ * The extension as vscode.dev sees it: only the browser entry. Without `main`, code-server runs
+ * it in the web worker extension host, where only dist/web/extension.js can work.
+ */
+function webOnlyCopy(): string {
+  const dir = path.join(REPO, '.vscode-test/web-extension');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, 'dist/web'), { recursive: true });
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
+  delete pkg.main;
+  pkg.extensionKind = ['web'];
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
+  fs.copyFileSync(path.join(REPO, 'dist/web/extension.js'), path.join(dir, 'dist/web/extension.js'));
+  return dir;
+}
+
 function accountsButton(page: any): any {
   return page.locator('.activitybar .codicon-accounts-view-bar-icon').first();
 }
@@ -181,3 +225,45 @@ main().then(
     process.exit(2);
   },
 );
+
+/** Debug aid: the workbench's log files live in the browser's IndexedDB when extensions run there. */
+async function dumpBrowserLogs(page: any): Promise<string> {
+  return page.evaluate(async () => {
+    const out: string[] = [];
+    const dbs = await indexedDB.databases();
+    for (const info of dbs) {
+      if (!info.name || !/vscode-web-db/.test(info.name)) {
+        continue;
+      }
+      const db: IDBDatabase = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(info.name!);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      for (const store of Array.from(db.objectStoreNames)) {
+        const entries: Array<[IDBValidKey, unknown]> = await new Promise((resolve) => {
+          const tx = db.transaction(store, 'readonly');
+          const req = tx.objectStore(store).openCursor();
+          const acc: Array<[IDBValidKey, unknown]> = [];
+          req.onsuccess = () => {
+            const c = req.result;
+            if (c) {
+              acc.push([c.key, c.value]);
+              c.continue();
+            } else {
+              resolve(acc);
+            }
+          };
+        });
+        for (const [key, value] of entries) {
+          const text = value instanceof Uint8Array ? new TextDecoder().decode(value) : typeof value === 'string' ? value : '';
+
+          if (/spotify|exthost|window/i.test(String(key))) {
+            out.push(`--- ${info.name}/${store}/${String(key)}\n${text.slice(-3000)}`);
+          }
+        }
+      }
+    }
+    return out.join('\n');
+  });
+}

@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from 'crypto';
 import * as http from 'http';
+import * as https from 'https';
 import { AddressInfo } from 'net';
 import { SCRIPT_APPROVE_PAGE } from './pages';
 
@@ -112,7 +113,10 @@ export class SpotifyEmulator {
   private readonly consents = new Map<string, Set<string>>();
   private readonly pendingConsents = new Map<string, PendingConsent>();
   private server?: http.Server;
+  private scheme = 'http';
   private readonly sockets = new Set<import('net').Socket>();
+  /** Headers of the last CORS preflight, for debugging browser callers. */
+  lastPreflight?: Record<string, unknown>;
   /** Milliseconds added to the clock, to age tokens and grants without waiting. */
   clockOffsetMs = 0;
 
@@ -133,7 +137,7 @@ export class SpotifyEmulator {
     if (!addr) {
       throw new Error('emulator not started');
     }
-    return `http://${addr.address}:${addr.port}`;
+    return `${this.scheme}://${addr.address}:${addr.port}`;
   }
 
   /**
@@ -141,14 +145,17 @@ export class SpotifyEmulator {
    * rewrites openExternal of `127.0.0.1:PORT` into its own port-forwarding route, which real
    * Spotify (https) never meets but the emulator would.
    */
-  async start(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = http.createServer((req, res) => {
+  async start(port = 0, host = '127.0.0.1', tls?: { key: string; cert: string }): Promise<string> {
+    this.scheme = tls ? 'https' : 'http';
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.dispatch(req, res).catch((e) => {
         if (!res.headersSent) {
           this.json(res, 500, { error: 'server_error', error_description: String(e) });
         }
       });
-    });
+    };
+    // TLS only for the web-worker run: code-server's worker CSP lets fetch reach https: anywhere.
+    this.server = tls ? https.createServer(tls, handler) : http.createServer(handler);
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -230,6 +237,8 @@ export class SpotifyEmulator {
       // Spotify allows browser callers (PKCE single-page apps, vscode.dev's web worker) by CORS.
       res.setHeader('Access-Control-Allow-Origin', '*');
       if (req.method === 'OPTIONS') {
+        this.bump(`OPTIONS ${path}`);
+        this.lastPreflight = { origin: req.headers.origin, ...Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('access-control'))) };
         res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST' });
         res.end();
         return;

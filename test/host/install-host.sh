@@ -14,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v rg >/dev/null 2>&1 || need_apt+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need_apt+=(libkrb5-dev)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # the web-worker run's emulator speaks TLS
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[host] apt-get install ${need_apt[*]}"
   SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
