@@ -108,7 +108,12 @@ export class GrantManager implements Disposable {
   /** Re-reads storage (another window changed it) and reports the difference as events. */
   reload(): Promise<void> {
     return this.exclusive(async () => {
-      this.apply(await this.opts.store.read());
+      const latest = await this.opts.store.read();
+      const gone = this.grants.filter((g) => !latest.some((l) => l.id === g.id));
+      if (gone.length > 0) {
+        this.opts.logger.info(`${gone.length} Spotify session(s) were removed from secret storage by another window.`);
+      }
+      this.apply(latest);
     });
   }
 

@@ -29,6 +29,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
  * only in the flows they can offer (the browser has no local HTTP server).
  */
 export async function activateWith(context: vscode.ExtensionContext, availableFlows: readonly SignInFlow[]) {
+  const started = Date.now();
   const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
   const redactor = new Redactor();
   const logger = createLogChannelLogger(channel, redactor);
@@ -131,7 +132,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
       }
     }),
   );
-  logger.info(`Spotify Authentication activated (${vscode.env.appName}, ${vscode.env.uriScheme}, ${environment.webUi ? 'web' : 'desktop'} UI).`);
+  logger.info(`Spotify Authentication activated in ${Date.now() - started} ms (${vscode.env.appName}, ${vscode.env.uriScheme}, ${environment.webUi ? 'web' : 'desktop'} UI).`);
   const api: SpotifyAuthApi = { version: 1, getAppToken: () => appTokens.get() };
   return api;
 }

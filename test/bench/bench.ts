@@ -3,8 +3,14 @@
  *  (a) token-endpoint refreshes per token lifetime, 4 windows x 25 concurrent callers at expiry (goal 1)
  *  (b) warm getSessions calls per second, and storage reads on that path (goals >= 100k/s, 0)
  *  (c) grants lost in a 1,000-cycle soak with single-use refresh tokens and random races (goal 0)
+ *  (d) minified bundle sizes (goal: dist/extension.js <= 60 KB)
+ *  (e) activation time in a real VS Code host (code-server), as the extension logs it
  * Windows are GrantManagers over one shared SecretStorage double, talking to the emulator over HTTP.
  */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { AuthService } from '../../src/auth/authService';
 import { nullLogger } from '../../src/common/logger';
 import { CallbackRouter } from '../../src/flows/callbackRouter';
@@ -15,6 +21,7 @@ import { GrantStore } from '../../src/session/grantStore';
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
 import { client, emulator, signedInGrant } from '../unit/session/fixtures';
 import { SharedSecretStorage, until } from '../unit/helpers';
+import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, startCodeServer } from '../host/codeServer';
 
 const LIFETIMES = 20;
 const SOAK_CYCLES = Number(process.env.SOAK_CYCLES) || 1000;
@@ -122,6 +129,70 @@ async function soak(): Promise<{ lost: number; races: number; refreshes: number;
   }
 }
 
+async function bundleSizes(): Promise<{ node: number; web: number }> {
+  const esbuild = require('esbuild');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-bundle-'));
+  const common = { bundle: true, format: 'cjs', external: ['vscode'], minify: true, logLevel: 'silent' };
+  await esbuild.build({ ...common, entryPoints: [path.join(REPO, 'src/extension.ts')], platform: 'node', target: 'node18', outfile: path.join(dir, 'node.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(REPO, 'src/web/extension.ts')], platform: 'browser', target: 'es2022', outfile: path.join(dir, 'web.js') });
+  const sizes = { node: fs.statSync(path.join(dir, 'node.js')).size, web: fs.statSync(path.join(dir, 'web.js')).size };
+  fs.rmSync(dir, { recursive: true, force: true });
+  return sizes;
+}
+
+/** Starts code-server with the production bundle, opens the workbench, reads the activation line. */
+async function activationTimes(runs: number): Promise<number[]> {
+  execFileSync('node', [path.join(REPO, 'esbuild.js'), '--production'], { cwd: REPO });
+  const times: number[] = [];
+  const { chromium } = require(PLAYWRIGHT);
+  for (let i = 0; i < runs; i++) {
+    const port = await freePort();
+    const dir = path.join(REPO, 'test-output/bench-host');
+    const server = await startCodeServer({
+      dir, port, extensions: [REPO, path.join(REPO, 'test/fixtures/consumer')],
+      settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'workbench.startupEditor': 'none' },
+    });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const ms = findActivationLine(path.join(dir, 'ud/logs'));
+        if (ms !== undefined) {
+          times.push(ms);
+          break;
+        }
+        if (Date.now() > deadline) {
+          throw new Error('the extension did not log its activation within 60 s');
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  }
+  execFileSync('node', [path.join(REPO, 'esbuild.js')], { cwd: REPO });
+  return times;
+}
+
+function findActivationLine(dir: string): number | undefined {
+  if (!fs.existsSync(dir)) {
+    return undefined;
+  }
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true } as never) as unknown as fs.Dirent[]) {
+    if (entry.isFile() && entry.name === 'Spotify Authentication.log') {
+      const text = fs.readFileSync(path.join((entry as unknown as { parentPath: string }).parentPath, entry.name), 'utf8');
+      const m = /activated in (\d+) ms/.exec(text);
+      if (m) {
+        return Number(m[1]);
+      }
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const a = await refreshesPerLifetime();
   console.log(`(a) token-endpoint refreshes per token lifetime, 4 windows x 25 callers at expiry: ${a} (goal 1; ${LIFETIMES} lifetimes)`);
@@ -129,6 +200,10 @@ async function main(): Promise<void> {
   console.log(`(b) warm getSessions: ${b.perSecond.toLocaleString('en')} calls/s, ${b.reads} storage reads (goals >= 100,000/s, 0)`);
   const c = await soak();
   console.log(`(c) grants lost in a ${SOAK_CYCLES}-cycle soak with single-use refresh tokens: ${c.lost} (goal 0; ${c.races} cycles with concurrent refreshers, ${c.refreshes} refresh requests, ${c.losers} lost races answered invalid_grant and recovered, ${c.seconds.toFixed(1)} s)`);
+  const sizes = await bundleSizes();
+  console.log(`(d) minified bundles: dist/extension.js ${(sizes.node / 1024).toFixed(1)} KB (goal <= 60 KB), dist/web/extension.js ${(sizes.web / 1024).toFixed(1)} KB`);
+  const activation = await activationTimes(3);
+  console.log(`(e) activation in code-server (VS Code 1.100), 3 fresh windows: ${activation.join(', ')} ms (median ${[...activation].sort((x, y) => x - y)[1]} ms)`);
 }
 
 main().then(

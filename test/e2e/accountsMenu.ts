@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, startCodeServer } from '../host/codeServer';
+import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 /** SPOTIFY_E2E_HOST=web runs the browser bundle in the workbench's web worker host, as vscode.dev would. */
@@ -44,6 +44,7 @@ async function main(): Promise<number> {
     },
     trustedExtensions: [],
     trustedDomains: [emulatorUrl],
+    logLevel: 'trace',
   });
   const { chromium } = require(PLAYWRIGHT);
   const context = await chromium.launchPersistentContext(path.join(OUT, 'profile'), {
@@ -141,6 +142,12 @@ async function main(): Promise<number> {
       await page.keyboard.press('Escape');
       await openMenuWith(page, /Alice Emulated \(Spotify\)/);
       await snap(page, 'signed-in');
+    });
+    await step('no issued code or token appears in the host\'s trace-level logs', async () => {
+      const scan = scanLogsForSecrets(path.join(OUT, 'host'), emulator.issued);
+      if (scan.leaks > 0 || (!WEB && scan.files === 0)) {
+        throw new Error(`${scan.leaks} leaks in ${scan.files} log files`);
+      }
     });
     await step('the emulator saw one PKCE code exchange and holds one live grant for the user', async () => {
       if (emulator.count('token:authorization_code') !== 1) {

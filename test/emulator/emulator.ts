@@ -115,6 +115,8 @@ export class SpotifyEmulator {
   private server?: http.Server;
   private scheme = 'http';
   private readonly sockets = new Set<import('net').Socket>();
+  /** Every code and token ever issued, for leak checks over logs and messages. */
+  readonly issued = new Set<string>();
   /** Headers of the last CORS preflight, for debugging browser callers. */
   lastPreflight?: Record<string, unknown>;
   /** Milliseconds added to the clock, to age tokens and grants without waiting. */
@@ -371,7 +373,7 @@ export class SpotifyEmulator {
     const consent = this.consents.get(key) ?? new Set<string>();
     scopes.forEach((s) => consent.add(s));
     this.consents.set(key, consent);
-    const code = token('AQ');
+    const code = token('AQ', this.issued);
     this.codes.set(code, {
       clientId: app.clientId,
       redirectUri: p.get('redirect_uri')!,
@@ -452,7 +454,7 @@ export class SpotifyEmulator {
       if (!client.confidential) {
         return this.oauthError(res, 'invalid_client', 'Invalid client');
       }
-      const access = token('BQ');
+      const access = token('BQ', this.issued);
       this.accessTokens.set(access, { clientId: client.app.clientId, scopes: [], expiresAt: this.now() + this.config.accessTokenTtlS * 1000 });
       return this.json(res, 200, { access_token: access, token_type: 'Bearer', expires_in: this.config.accessTokenTtlS });
     }
@@ -492,7 +494,7 @@ export class SpotifyEmulator {
     if (createHash('sha256').update(verifier).digest('base64url') !== record.challenge) {
       return this.oauthError(res, 'invalid_grant', 'code_verifier was incorrect');
     }
-    const refresh = token('AQ');
+    const refresh = token('AQ', this.issued);
     this.refreshTokens.set(refresh, {
       clientId: record.clientId,
       userId: record.userId,
@@ -518,7 +520,7 @@ export class SpotifyEmulator {
     const answer: Record<string, unknown> = this.issueAccess(record.clientId, record.userId, record.scopes);
     if (this.config.refreshTokenMode === 'rotate') {
       record.revoked = true;
-      const next = token('AQ');
+      const next = token('AQ', this.issued);
       this.refreshTokens.set(next, { ...record, revoked: false });
       answer.refresh_token = next;
     } else if (this.config.refreshTokenMode === 'reuse') {
@@ -528,7 +530,7 @@ export class SpotifyEmulator {
   }
 
   private issueAccess(clientId: string, userId: string, scopes: string[]) {
-    const access = token('BQ');
+    const access = token('BQ', this.issued);
     this.accessTokens.set(access, { clientId, userId, scopes, expiresAt: this.now() + this.config.accessTokenTtlS * 1000 });
     return { access_token: access, token_type: 'Bearer', expires_in: this.config.accessTokenTtlS, scope: scopes.join(' ') };
   }
@@ -619,8 +621,10 @@ function isLoopbackLiteral(hostname: string): boolean {
   return hostname === '127.0.0.1' || hostname === '[::1]';
 }
 
-function token(prefix: string): string {
-  return prefix + randomBytes(48).toString('base64url');
+function token(prefix: string, issued?: Set<string>): string {
+  const value = prefix + randomBytes(48).toString('base64url');
+  issued?.add(value);
+  return value;
 }
 
 function cookie(req: http.IncomingMessage, name: string): string | undefined {

@@ -29,6 +29,8 @@ export interface CodeServerOptions {
   readonly trustedExtensions?: readonly string[];
   /** Sites openExternal may open without the "open the external website?" prompt. */
   readonly trustedDomains?: readonly string[];
+  /** code-server's --log level, which extension log channels follow (trace for leak checks). */
+  readonly logLevel?: 'trace' | 'debug' | 'info';
 }
 
 export interface RunningCodeServer {
@@ -66,6 +68,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
       '--config', config, '--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir,
       '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
       ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d]),
+      ...(o.logLevel ? ['--log', o.logLevel] : []),
       workspace,
     ],
     { detached: true, stdio: ['ignore', out, out], env: { ...process.env, HOME: home, TMPDIR: tmp, ...o.env } },
@@ -121,6 +124,34 @@ function trustExtensions(ids: readonly string[]): void {
     throw new Error('This code-server build has no baked trustedExtensionAuthAccess list to extend.');
   }
   fs.writeFileSync(file, text.replace(marker, marker + ids.map((id) => JSON.stringify(id) + ',').join('')));
+}
+
+/**
+ * Leak check over a host run: counts occurrences of any secret value (every code and token the
+ * emulator issued) in every log file the host wrote.
+ */
+export function scanLogsForSecrets(dir: string, secrets: Iterable<string>): { files: number; lines: number; leaks: number } {
+  const values = [...secrets];
+  let files = 0;
+  let lines = 0;
+  let leaks = 0;
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) {
+        walk(p);
+      } else if (entry.name.endsWith('.log')) {
+        const text = fs.readFileSync(p, 'utf8');
+        files++;
+        lines += text.split('\n').length;
+        leaks += values.filter((v) => text.includes(v)).length;
+      }
+    }
+  };
+  if (fs.existsSync(dir)) {
+    walk(dir);
+  }
+  return { files, lines, leaks };
 }
 
 /** A free TCP port on 127.0.0.1. */

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, startCodeServer } from './codeServer';
+import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
 
 const EMULATOR_HOST = '127.0.0.2';
 const OUT = path.join(REPO, 'test-output/integration');
@@ -38,6 +38,7 @@ async function main(): Promise<number> {
       'workbench.startupEditor': 'none',
     },
     env: { SPOTIFY_EMULATOR_URL: emulatorUrl },
+    logLevel: 'trace',
     // The test host trusts the consumer, as VS Code's product.json trusts git for GitHub, because
     // the payload mode refuses the consent dialog. The browser scenario clicks that dialog for real.
     trustedExtensions: ['spotify-auth-tests.consumer'],
@@ -100,6 +101,15 @@ async function main(): Promise<number> {
     await context.close().catch(() => undefined);
     await server.stop();
     await emulator.stop();
+  }
+  // Every code and token the emulator issued during the run, searched for in every host log.
+  const scan = scanLogsForSecrets(path.join(OUT, 'host'), emulator.issued);
+  console.log(`leak check (trace-level host logs): ${emulator.issued.size} issued secrets, ${scan.files} log files, ${scan.lines} lines, ${scan.leaks} leaks`);
+  if (scan.leaks > 0 || scan.files === 0) {
+    failed++;
+    rc = 1;
+  } else {
+    passed++;
   }
   if (passed === 0) {
     rc = 1;
