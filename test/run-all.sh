@@ -47,6 +47,15 @@ echo "== browser scenario with the browser bundle in the web worker host (as on 
 SPOTIFY_E2E_HOST=web node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-web.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count test-output/e2e-web.log "e2e (web)"
+echo "== walkthrough scenario (a newcomer with nothing configured follows only the walkthrough)"
+node out/test/e2e/walkthrough.js 2>&1 | tee test-output/e2e-walkthrough.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/e2e-walkthrough.log "e2e (walkthrough)"
+
+echo "== package (.vsix built with @vscode/vsce, contents checked)"
+node out/test/package/checkVsix.js 2>&1 | grep -v '^npm warn' | tee test-output/package.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/package.log package
 
 [ "$failed" -eq 0 ] || status=1
 echo "all: $passed passed, $failed failed"

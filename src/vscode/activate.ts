@@ -15,10 +15,12 @@ import { GrantStore } from '../session/grantStore';
 import { registerCommands } from './commands';
 import { VscodeFlowHost } from './flowHost';
 import { createLogChannelLogger } from './log';
-import { describeError } from './messages';
+import { describeError } from '../auth/describeError';
 import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './provider';
 import { readClientId, readEndpoints, readRefreshSkewMs, readSignInFlow } from './settings';
 import { promptClientSecret } from './clientSecret';
+import { copyRedirectUri, redirectUrisFor } from './redirectUris';
+import { SpotifyStatusBar } from './statusBar';
 import { VscodeAuthUi } from './ui';
 
 const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
@@ -89,7 +91,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
       return;
     }
     logger.error(describeError(e));
-    void vscode.window.showErrorMessage(describeError(e));
+    void vscode.window.showErrorMessage(describeError(e, vscode.l10n.t));
   };
 
   const provider = new SpotifyAuthenticationProvider(service, manager);
@@ -99,7 +101,11 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
       vscode.authentication.registerAuthenticationProvider(PROVIDER_ID, PROVIDER_LABEL, provider, { supportsMultipleAccounts: true }),
     );
   } catch (e) {
-    const message = `Another extension already provides the "${PROVIDER_ID}" sign-in, so Spotify Authentication cannot. Disable one of them. (${(e as Error).message})`;
+    const message = vscode.l10n.t(
+      'Another extension already provides the "{0}" sign-in, so Spotify Authentication cannot. Disable one of them. ({1})',
+      PROVIDER_ID,
+      (e as Error).message,
+    );
     logger.error(message);
     void vscode.window.showErrorMessage(message);
   }
@@ -109,8 +115,9 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
       handleUri: (uri: vscode.Uri) => void routeCallbackUri(router, uri),
     }),
     manager.onDidLoseGrant(async (e: GrantLostError) => {
-      const choice = await vscode.window.showWarningMessage(e.message, 'Sign in again');
-      if (choice === 'Sign in again') {
+      const again = vscode.l10n.t('Sign In Again');
+      const choice = await vscode.window.showWarningMessage(describeError(e, vscode.l10n.t), again);
+      if (choice === again) {
         void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes]);
       }
     }),
@@ -124,7 +131,12 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     }
     return createClient(clientId);
   });
+  const flowsNow = () => chooseFlows(environment, readSignInFlow(), availableFlows);
   context.subscriptions.push(
+    new SpotifyStatusBar(manager),
+    vscode.commands.registerCommand('spotify.showLog', () => channel.show()),
+    vscode.commands.registerCommand('spotify.setClientId', () => ui.promptClientId()),
+    vscode.commands.registerCommand('spotify.copyRedirectUri', async () => copyRedirectUri(await redirectUrisFor(flowsNow(), host))),
     vscode.commands.registerCommand('spotify.setClientSecret', async () => {
       const clientId = await ui.resolveClientId();
       if (clientId && (await promptClientSecret(context.secrets, clientSecretKey(clientId)))) {

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { AuthService } from '../auth/authService';
-import { CancellationError } from '../oauth/errors';
 import { Grant } from '../session/grant';
 import { GrantManager } from '../session/grantManager';
 
@@ -21,7 +20,7 @@ export function registerCommands(service: AuthService, manager: GrantManager, sh
     vscode.commands.registerCommand('spotify.signIn', async (scopes?: string[]) => {
       try {
         const g = await service.createSession(Array.isArray(scopes) ? scopes : DEFAULT_SCOPES);
-        void vscode.window.showInformationMessage(`Signed in to Spotify as ${g.account.label}.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Signed in to Spotify as {0}.', g.account.label));
         return summary(g);
       } catch (e) {
         showError(e);
@@ -29,7 +28,7 @@ export function registerCommands(service: AuthService, manager: GrantManager, sh
       }
     }),
     vscode.commands.registerCommand('spotify.signOut', async (id?: string) => {
-      const g = await pick(manager, id, 'Sign out of which Spotify account?');
+      const g = await pick(manager, id, vscode.l10n.t('Sign out of which Spotify account?'));
       if (!g) {
         return false;
       }
@@ -37,7 +36,7 @@ export function registerCommands(service: AuthService, manager: GrantManager, sh
       return true;
     }),
     vscode.commands.registerCommand('spotify.refreshSession', async (id?: string) => {
-      const g = await pick(manager, id, 'Refresh which Spotify session?');
+      const g = await pick(manager, id, vscode.l10n.t('Refresh which Spotify session?'));
       if (!g) {
         return undefined;
       }
@@ -58,7 +57,7 @@ async function pick(manager: GrantManager, id: string | undefined, title: string
     return all.find((g) => g.id === id);
   }
   if (all.length === 0) {
-    void vscode.window.showInformationMessage('You are not signed in to Spotify.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('You are not signed in to Spotify.'));
     return undefined;
   }
   if (all.length === 1) {
@@ -69,8 +68,4 @@ async function pick(manager: GrantManager, id: string | undefined, title: string
     { title, ignoreFocusOut: true },
   );
   return item?.grant;
-}
-
-export function isCancellation(e: unknown): boolean {
-  return e instanceof CancellationError;
 }

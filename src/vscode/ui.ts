@@ -5,24 +5,29 @@ import { CancellationError } from '../oauth/errors';
 import { SignInFlow } from '../flows/flow';
 import { readClientId } from './settings';
 
+/** After this long without the browser coming back, the likeliest cause is an unregistered redirect URI. */
+const STILL_WAITING_MS = 20_000;
+
 /** The sign-in UI in VS Code: the Client ID prompt, the waiting notification, "try another way". */
 export class VscodeAuthUi implements AuthUi {
   async resolveClientId(): Promise<string | undefined> {
-    const configured = readClientId();
-    if (configured) {
-      return configured;
-    }
+    return readClientId() ?? (await this.promptClientId());
+  }
+
+  /** Asks for the Client ID (validated: 32 hex characters) and stores it in the user settings. */
+  async promptClientId(): Promise<string | undefined> {
     const value = await vscode.window.showInputBox({
-      title: 'Spotify Client ID',
-      prompt:
-        'Spotify has no shared Client ID: create an app at developer.spotify.com/dashboard, add the redirect URI ' +
-        '(run "Spotify: Copy Redirect URI"), then paste its Client ID here.',
-      placeHolder: '32 hexadecimal characters, e.g. 0123456789abcdef0123456789abcdef',
+      title: vscode.l10n.t('Spotify Client ID'),
+      prompt: vscode.l10n.t(
+        'Spotify has no shared Client ID: create an app at developer.spotify.com/dashboard, add the redirect URIs ("Spotify: Copy Redirect URI"), then paste its Client ID here.',
+      ),
+      placeHolder: vscode.l10n.t('32 hexadecimal characters, e.g. 0123456789abcdef0123456789abcdef'),
+      value: readClientId() ?? '',
       ignoreFocusOut: true,
       validateInput: (v) =>
         v.trim() === '' || CLIENT_ID_PATTERN.test(v.trim())
           ? undefined
-          : 'A Client ID is 32 hexadecimal characters (0-9, a-f), shown under your app at developer.spotify.com/dashboard.',
+          : vscode.l10n.t('A Client ID is 32 hexadecimal characters (0-9, a-f), shown under your app at developer.spotify.com/dashboard.'),
     });
     const id = value?.trim();
     if (!id) {
@@ -34,31 +39,56 @@ export class VscodeAuthUi implements AuthUi {
 
   async whileWaiting<T>(task: (signal: AbortSignal, report: (redirectUri: string) => void) => Promise<T>): Promise<T> {
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: 'Signing in to Spotify', cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to Spotify'), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort(new CancellationError()));
-        const report = (redirectUri: string) =>
+        let current: string | undefined;
+        const report = (redirectUri: string) => {
+          current = redirectUri;
           progress.report({
-            message:
-              'Approve in the browser. If it shows "INVALID_CLIENT: Invalid redirect URI", add this redirect URI to your Spotify app: ' +
+            message: vscode.l10n.t(
+              'Approve in the browser. If it shows "INVALID_CLIENT: Invalid redirect URI", add this redirect URI to your Spotify app: {0}',
               redirectUri,
+            ),
           });
+        };
+        const hint = setTimeout(() => void this.stillWaiting(current), STILL_WAITING_MS);
         try {
           return await task(controller.signal, report);
         } finally {
+          clearTimeout(hint);
           sub.dispose();
         }
       },
     );
   }
 
-  async offerNextFlow(failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean> {
+  /** Spotify shows redirect errors in the browser, never to us: say what to check, offer the URI. */
+  private async stillWaiting(redirectUri: string | undefined): Promise<void> {
+    if (!redirectUri) {
+      return;
+    }
+    const copy = vscode.l10n.t('Copy Redirect URI');
     const choice = await vscode.window.showWarningMessage(
-      `Signing in to Spotify did not finish (${reason}). Having trouble? Try another way: ${next.label}.`,
-      'Try Another Way',
-      'Cancel',
+      vscode.l10n.t(
+        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI" or "Insecure redirect URI", register {0} in your Spotify app exactly as shown, then try again.',
+        redirectUri,
+      ),
+      copy,
     );
-    return choice === 'Try Another Way';
+    if (choice === copy) {
+      await vscode.env.clipboard.writeText(redirectUri);
+    }
+  }
+
+  async offerNextFlow(_failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean> {
+    const another = vscode.l10n.t('Try Another Way');
+    const choice = await vscode.window.showWarningMessage(
+      vscode.l10n.t('Signing in to Spotify did not finish ({0}). Having trouble? Try another way: {1}.', reason, next.label),
+      another,
+      vscode.l10n.t('Cancel'),
+    );
+    return choice === another;
   }
 }

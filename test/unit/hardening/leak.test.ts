@@ -6,7 +6,7 @@ import { routeCallbackUri, uriHandlerFlow } from '../../../src/flows/uriHandlerF
 import { SpotifyOAuthClient } from '../../../src/oauth/client';
 import { GrantManager } from '../../../src/session/grantManager';
 import { GrantStore } from '../../../src/session/grantStore';
-import { describeError } from '../../../src/vscode/messages';
+import { describeError } from '../../../src/auth/describeError';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
 import { FakeBrowser } from '../fakeBrowser';
 import { captureLogger, SharedSecretStorage } from '../helpers';
