@@ -72,7 +72,7 @@ export class VscodeAuthUi implements AuthUi {
     const copy = vscode.l10n.t('Copy Redirect URI');
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t(
-        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI" or "Insecure redirect URI", register {0} in your Spotify app exactly as shown, then try again.',
+        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI", "INVALID_CLIENT: Insecure redirect URI" or "redirect_uri: Not matching configuration", register {0} in your Spotify app exactly as shown, then try again.',
         redirectUri,
       ),
       copy,

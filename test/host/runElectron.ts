@@ -6,7 +6,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as fs from 'fs';
-import { runTests } from '@vscode/test-electron';
+import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { REPO } from './codeServer';
 
@@ -23,10 +23,12 @@ async function main(): Promise<void> {
     JSON.stringify({ 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url }),
   );
   const env = { SPOTIFY_EMULATOR_URL: url };
+  const vscodeExecutablePath = await downloadAndUnzipVSCode('1.100.3');
+  trustConsumer(vscodeExecutablePath);
   try {
     for (const suite of ['out/test/integration/index', 'out/test/integration/reload/index']) {
       await runTests({
-        version: '1.100.3',
+        vscodeExecutablePath,
         extensionDevelopmentPath: [REPO, path.join(REPO, 'test/fixtures/consumer')],
         extensionTestsPath: path.join(REPO, suite),
         launchArgs: ['--user-data-dir', userData, '--disable-workspace-trust'],
@@ -36,6 +38,27 @@ async function main(): Promise<void> {
   } finally {
     await emulator.stop();
   }
+}
+
+/**
+ * As in the code-server host: the test VS Code trusts the consumer fixture for silent getSession
+ * (product.json's trustedExtensionAuthAccess), because the test mode refuses consent dialogs.
+ * Not verified on this project's machines, which cannot download VS Code.
+ */
+function trustConsumer(executable: string): void {
+  const candidates = [
+    path.join(path.dirname(executable), 'resources/app/product.json'),
+    path.join(path.dirname(executable), '../Resources/app/product.json'),
+  ];
+  const file = candidates.find((f) => fs.existsSync(f));
+  if (!file) {
+    throw new Error(`product.json not found next to ${executable}`);
+  }
+  const product = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const trusted = new Set<string>(Array.isArray(product.trustedExtensionAuthAccess) ? product.trustedExtensionAuthAccess : []);
+  trusted.add('spotify-auth-tests.consumer');
+  product.trustedExtensionAuthAccess = [...trusted];
+  fs.writeFileSync(file, JSON.stringify(product, null, 2));
 }
 
 main().catch((e) => {

@@ -45,3 +45,16 @@ export function windowOn(shared: SharedSecretStorage, c: SpotifyOAuthClient, ove
   });
   return { manager, log };
 }
+
+/** A stored grant with fixed, fake values, for storage and wording tests. */
+export const sampleGrant = (over: Partial<Grant> = {}): Grant => ({
+  id: 'g1',
+  account: { id: 'acc-1', label: 'Alice' },
+  scopes: ['user-read-private'],
+  accessToken: 'access-token-value-1',
+  refreshToken: 'refresh-token-value-1',
+  expiresAt: 2_000_000_000_000,
+  createdAt: 1_700_000_000_000,
+  clientId: '0123456789abcdef0123456789abcdef',
+  ...over,
+});

@@ -1,19 +1,8 @@
 import * as assert from 'assert';
-import { Grant } from '../../../src/session/grant';
 import { FORMAT_VERSION, GRANTS_KEY, GrantStore, parseGrants, serializeGrants } from '../../../src/session/grantStore';
 import { captureLogger, SharedSecretStorage } from '../helpers';
+import { sampleGrant } from './fixtures';
 
-export const sampleGrant = (over: Partial<Grant> = {}): Grant => ({
-  id: 'g1',
-  account: { id: 'acc-1', label: 'Alice' },
-  scopes: ['user-read-private'],
-  accessToken: 'access-token-value-1',
-  refreshToken: 'refresh-token-value-1',
-  expiresAt: 2_000_000_000_000,
-  createdAt: 1_700_000_000_000,
-  clientId: '0123456789abcdef0123456789abcdef',
-  ...over,
-});
 
 describe('session/grantStore', () => {
   it('round-trips grants under one versioned key', async () => {
