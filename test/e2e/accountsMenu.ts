@@ -9,7 +9,7 @@
  * page console and, on failure, the workbench's logs.
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
-import { openMenuWith, Scenario } from './scenario';
+import { openMenuWith, runScenario, Scenario } from './scenario';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
@@ -84,11 +84,4 @@ async function main(): Promise<number> {
   return s.finish();
 }
 
-main().then(
-  (rc) => process.exit(rc),
-  (e) => {
-    console.error(e);
-    console.log('e2e: 0 passed, 1 failed');
-    process.exit(2);
-  },
-);
+runScenario(main);

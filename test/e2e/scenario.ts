@@ -143,6 +143,18 @@ export class Scenario {
   }
 }
 
+/** Runs a scenario script: its exit code, or 2 with a closing line when it crashed outright. */
+export function runScenario(main: () => Promise<number>): void {
+  main().then(
+    (rc) => process.exit(rc),
+    (e) => {
+      console.error(e);
+      console.log('e2e: 0 passed, 1 failed');
+      process.exit(2);
+    },
+  );
+}
+
 /**
  * A throwaway certificate for 127.0.0.2. The web worker host's CSP lets fetch reach https: origins
  * (as accounts.spotify.com is) but of plain-http loopback only 127.0.0.1 and localhost, which

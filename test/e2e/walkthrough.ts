@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
 import { REPO } from '../host/codeServer';
-import { Scenario } from './scenario';
+import { runScenario, Scenario } from './scenario';
 
 const README_SHOTS: Record<string, string> = {};
 
@@ -93,11 +93,4 @@ async function main(): Promise<number> {
   return rc;
 }
 
-main().then(
-  (rc) => process.exit(rc),
-  (e) => {
-    console.error(e);
-    console.log('e2e: 0 passed, 1 failed');
-    process.exit(2);
-  },
-);
+runScenario(main);

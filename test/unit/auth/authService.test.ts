@@ -1,89 +1,15 @@
 import * as assert from 'assert';
-import * as sinon from 'sinon';
-import { AuthService, AuthUi } from '../../../src/auth/authService';
-import { CallbackRouter } from '../../../src/flows/callbackRouter';
-import { FlowHost, SignInFlow } from '../../../src/flows/flow';
 import { pasteFlow, PASTE_REDIRECT_URI } from '../../../src/flows/pasteFlow';
 import { SignInTimeoutError } from '../../../src/flows/signIn';
 import { routeCallbackUri, uriHandlerFlow } from '../../../src/flows/uriHandlerFlow';
 import { SpotifyOAuthClient } from '../../../src/oauth/client';
 import { CancellationError, OAuthError } from '../../../src/oauth/errors';
-import { GrantManager } from '../../../src/session/grantManager';
-import { GrantStore } from '../../../src/session/grantStore';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
 import { FakeBrowser } from '../fakeBrowser';
-import { captureLogger, SharedSecretStorage } from '../helpers';
+import { SharedSecretStorage } from '../helpers';
+import { EXT_ID, world as setup } from '../world';
 
-const EXT_ID = 'spotify-auth.spotify-authentication';
 const REDIRECT = `vscode://${EXT_ID}/callback`;
-
-/** The provider's logic wired as extension.ts wires it, with a scripted browser and UI. */
-function setup(emu: SpotifyEmulator, opts: { flows?: SignInFlow[]; timeoutMs?: number; shared?: SharedSecretStorage; clientId?: string | undefined } = {}) {
-  const shared = opts.shared ?? new SharedSecretStorage();
-  const log = captureLogger();
-  const router = new CallbackRouter(log.logger);
-  const exchanged: Array<{ code: string; verifier: string }> = [];
-  const browser = new FakeBrowser({
-    // The OS hands the vscode:// link to VS Code, which calls our UriHandler with it.
-    deliver: (url) => {
-      const u = new URL(url);
-      if (u.protocol === 'vscode:') {
-        routeCallbackUri(router, { path: u.pathname, query: u.search.slice(1) });
-      } else {
-        browser.landedOn = url; // a loopback page nobody serves: the paste flow's case
-      }
-    },
-  }) as FakeBrowser & { landedOn?: string };
-  const host: FlowHost = {
-    extensionId: EXT_ID,
-    uriScheme: 'vscode',
-    asExternalUri: async (u) => u,
-    openExternal: (url) => browser.open(url),
-    showInputBox: sinon.stub().callsFake(async () => {
-      for (let i = 0; i < 100 && !browser.landedOn; i++) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      return browser.landedOn;
-    }),
-  };
-  const ui: AuthUi & { offers: string[] } = {
-    offers: [],
-    resolveClientId: async () => ('clientId' in opts ? opts.clientId : DEFAULT_CLIENT_ID),
-    whileWaiting: (task) => task(new AbortController().signal, () => undefined),
-    offerNextFlow: async (_f, next) => {
-      ui.offers.push(next.id);
-      return true;
-    },
-  };
-  const createClient = async (clientId: string) => {
-    const c = new SpotifyOAuthClient({ clientId, endpoints: { accounts: emu.url, api: emu.url }, logger: log.logger, redactor: log.redactor, sleep: async () => undefined });
-    const original = c.exchangeCode.bind(c);
-    c.exchangeCode = (pending, code) => {
-      exchanged.push({ code, verifier: pending.codeVerifier });
-      return original(pending, code);
-    };
-    return c;
-  };
-  const manager = new GrantManager({
-    store: new GrantStore(shared.window(), log.logger),
-    refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
-    logger: log.logger,
-    refreshSkewMs: () => 60_000,
-    raceGraceMs: 300,
-    windowId: 'w1',
-  });
-  const service = new AuthService({
-    manager,
-    router,
-    host,
-    logger: log.logger,
-    ui,
-    createClient,
-    flows: () => opts.flows ?? [uriHandlerFlow],
-    timeoutMs: opts.timeoutMs ?? 5000,
-  });
-  return { service, manager, router, browser, host, ui, log, shared, exchanged };
-}
 
 describe('auth/AuthService (provider logic) against the emulator', () => {
   let emu: SpotifyEmulator;

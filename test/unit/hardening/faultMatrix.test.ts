@@ -1,15 +1,7 @@
 import * as assert from 'assert';
-import { AuthService } from '../../../src/auth/authService';
-import { CallbackRouter } from '../../../src/flows/callbackRouter';
-import { FlowHost } from '../../../src/flows/flow';
-import { routeCallbackUri, uriHandlerFlow } from '../../../src/flows/uriHandlerFlow';
-import { SpotifyOAuthClient } from '../../../src/oauth/client';
-import { GrantManager } from '../../../src/session/grantManager';
-import { GrantStore } from '../../../src/session/grantStore';
 import { describeError } from '../../../src/auth/describeError';
 import { DEFAULT_CLIENT_ID, Fault, SpotifyEmulator } from '../../emulator/emulator';
-import { FakeBrowser } from '../fakeBrowser';
-import { captureLogger, SharedSecretStorage } from '../helpers';
+import { world } from '../world';
 
 /**
  * Every fault the network or Spotify can throw at the two endpoints we call, once (recovered by
@@ -46,36 +38,18 @@ describe('hardening: fault matrix against the emulator', () => {
   });
   after(() => emu.stop());
 
-  function world() {
-    const log = captureLogger();
-    const router = new CallbackRouter(log.logger);
-    const browser = new FakeBrowser({ deliver: (url) => routeCallbackUri(router, { path: new URL(url).pathname, query: new URL(url).search.slice(1) }) });
+  function setup() {
     const sleeps: number[] = [];
-    const createClient = async (clientId: string) =>
-      new SpotifyOAuthClient({
-        clientId,
-        endpoints: { accounts: emu.url, api: emu.url },
+    const w = world(emu, {
+      raceGraceMs: 100,
+      client: {
         timeoutMs: TIMEOUT_MS,
         retry: { maxAttempts: ATTEMPTS },
-        logger: log.logger,
-        redactor: log.redactor,
         // Backoff and Retry-After are recorded, not slept: the matrix checks what is waited, fast.
         sleep: async (ms) => void sleeps.push(ms),
-      });
-    const manager = new GrantManager({
-      store: new GrantStore(new SharedSecretStorage().window(), log.logger),
-      refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
-      logger: log.logger,
-      refreshSkewMs: () => 60_000,
-      raceGraceMs: 100,
-      windowId: 'w',
+      },
     });
-    const host: FlowHost = { extensionId: 'spotify-auth.spotify-authentication', uriScheme: 'vscode', asExternalUri: async (u) => u, openExternal: (u) => browser.open(u), showInputBox: async () => undefined };
-    const service = new AuthService({
-      manager, router, host, logger: log.logger, createClient, flows: () => [uriHandlerFlow], timeoutMs: 5000,
-      ui: { resolveClientId: async () => DEFAULT_CLIENT_ID, whileWaiting: (task) => task(new AbortController().signal, () => undefined), offerNextFlow: async () => false },
-    });
-    return { service, manager, log, sleeps };
+    return { ...w, sleeps };
   }
 
   it(`${FAULTS.length} faults x ${OPERATIONS.length} operations x (once, for good): grants lost 0, clear messages, no hangs`, async () => {
@@ -89,7 +63,7 @@ describe('hardening: fault matrix against the emulator', () => {
       for (const op of OPERATIONS) {
         for (const times of [1, 99]) {
           cases++;
-          const w = world();
+          const w = setup();
           await w.manager.initialize();
           let grant = op === 'refresh' ? await w.service.createSession(['user-read-private']) : undefined;
           const path = op === 'profile (/v1/me)' ? '/v1/me' : '/api/token';

@@ -1,15 +1,7 @@
 import * as assert from 'assert';
-import { AuthService } from '../../../src/auth/authService';
-import { CallbackRouter } from '../../../src/flows/callbackRouter';
-import { FlowHost } from '../../../src/flows/flow';
-import { routeCallbackUri, uriHandlerFlow } from '../../../src/flows/uriHandlerFlow';
-import { SpotifyOAuthClient } from '../../../src/oauth/client';
-import { GrantManager } from '../../../src/session/grantManager';
-import { GrantStore } from '../../../src/session/grantStore';
 import { describeError } from '../../../src/auth/describeError';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
-import { FakeBrowser } from '../fakeBrowser';
-import { captureLogger, SharedSecretStorage } from '../helpers';
+import { world } from '../world';
 
 const REDIRECT = 'vscode://spotify-auth.spotify-authentication/callback';
 const SECRET = 'abcdef0123456789abcdef0123456789';
@@ -18,37 +10,23 @@ describe('hardening: no secret in logs, errors or notifications', () => {
   it('a whole sign-in, refresh, failure and sign-out cycle at trace level leaks nothing', async () => {
     const emu = new SpotifyEmulator({ autoApprove: true, apps: [{ clientId: DEFAULT_CLIENT_ID, clientSecret: SECRET, redirectUris: [REDIRECT] }] });
     await emu.start();
-    const log = captureLogger();
     const verifiers: string[] = [];
     const shown: string[] = [];
-    const router = new CallbackRouter(log.logger);
-    const browser = new FakeBrowser({ deliver: (url) => routeCallbackUri(router, { path: new URL(url).pathname, query: new URL(url).search.slice(1) }) });
-    const createClient = async (clientId: string) => {
-      const c = new SpotifyOAuthClient({
-        clientId, clientSecret: SECRET, endpoints: { accounts: emu.url, api: emu.url }, logger: log.logger, redactor: log.redactor,
-        sleep: async () => undefined, timeoutMs: 300,
-      });
-      const create = c.createAuthorizationRequest.bind(c);
-      c.createAuthorizationRequest = async (...args) => {
-        const p = await create(...args);
-        verifiers.push(p.codeVerifier);
-        // What a verbose build might log: the full authorize URL and the pending request.
-        log.logger.trace(`authorize ${p.url} pending ${JSON.stringify(p)}`);
-        return p;
-      };
-      return c;
-    };
-    const manager = new GrantManager({
-      store: new GrantStore(new SharedSecretStorage().window(), log.logger),
-      refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
-      logger: log.logger, refreshSkewMs: () => 60_000, raceGraceMs: 100, windowId: 'w',
+    const { service, manager, log } = world(emu, {
+      raceGraceMs: 100,
+      client: { clientSecret: SECRET, timeoutMs: 300 },
+      onClient: (c) => {
+        const create = c.createAuthorizationRequest.bind(c);
+        c.createAuthorizationRequest = async (...args) => {
+          const p = await create(...args);
+          verifiers.push(p.codeVerifier);
+          // What a verbose build might log: the full authorize URL and the pending request.
+          log.logger.trace(`authorize ${p.url} pending ${JSON.stringify(p)}`);
+          return p;
+        };
+      },
     });
     manager.onDidLoseGrant((e) => shown.push(e.message));
-    const host: FlowHost = { extensionId: 'spotify-auth.spotify-authentication', uriScheme: 'vscode', asExternalUri: async (u) => u, openExternal: (u) => browser.open(u), showInputBox: async () => undefined };
-    const service = new AuthService({
-      manager, router, host, logger: log.logger, createClient, flows: () => [uriHandlerFlow], timeoutMs: 5000,
-      ui: { resolveClientId: async () => DEFAULT_CLIENT_ID, whileWaiting: (t) => t(new AbortController().signal, () => undefined), offerNextFlow: async () => false },
-    });
     const errors: string[] = [];
     const attempt = async (fn: () => Promise<unknown>) => {
       try {
