@@ -5,7 +5,7 @@ import { normalizeScopes, scopesCover } from '../oauth/scopes';
 import { CallbackRouter } from '../flows/callbackRouter';
 import { FlowHost, SignInFlow } from '../flows/flow';
 import { authorizeWithFlows, SignInUi } from '../flows/signIn';
-import { Grant, grantFromTokenResponse, newSessionId } from '../session/grant';
+import { Grant, grantedScopes, grantFromTokenResponse, newSessionId } from '../session/grant';
 import { GrantManager } from '../session/grantManager';
 
 /** The editor UI the sign-in needs; the VS Code adapter implements it, unit tests script it. */
@@ -84,7 +84,7 @@ export class AuthService {
     if (options.accountId !== undefined && account.id !== options.accountId) {
       this.d.logger.warn(`Asked to sign in to one account, but Spotify signed in ${account.label}; keeping that account.`);
     }
-    const granted = token.scope.length > 0 ? token.scope : ask;
+    const granted = grantedScopes(token, ask);
     // A narrower session of the same account is replaced, keeping its id so its users see a change, not a loss.
     const narrower = this.d.manager
       .all()

@@ -65,6 +65,17 @@ export class CallbackRouter {
     return true;
   }
 
+  /** Ends the wait for `state` (the user dismissed the sign-in); false when it is not pending. */
+  cancel(state: string): boolean {
+    const waiter = this.pending.get(state);
+    if (!waiter) {
+      return false;
+    }
+    this.pending.delete(state);
+    waiter.reject(new CancellationError());
+    return true;
+  }
+
   get size(): number {
     return this.pending.size;
   }

@@ -12,6 +12,8 @@ export interface FlowHost {
   readonly uriScheme: string;
   asExternalUri(uri: string): Promise<string>;
   openExternal(url: string): Promise<boolean>;
+  /** Translates a message with {0}-style placeholders (vscode.l10n.t in VS Code). */
+  t(message: string, ...args: Array<string | number>): string;
   /** Asks the user for text; undefined when dismissed. */
   showInputBox(opts: { title: string; prompt: string; placeHolder?: string; validate(value: string): string | undefined }): Promise<string | undefined>;
 }

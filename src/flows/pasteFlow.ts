@@ -21,31 +21,28 @@ export const pasteFlow: SignInFlow = {
     const pending = await ctx.client.createAuthorizationRequest(PASTE_REDIRECT_URI, ctx.scopes, { showDialog: ctx.showDialog });
     const code = ctx.router.expect(pending.state, ctx.signal);
     await ctx.host.openExternal(pending.url);
+    const t = ctx.host.t;
     const pasted = ctx.host.showInputBox({
-      title: 'Sign in to Spotify',
-      prompt: `After approving, the browser shows an error page at ${PASTE_REDIRECT_URI}. Copy that page's whole address here.`,
+      title: t('Sign in to Spotify'),
+      prompt: t('After approving, the browser shows an error page at {0}. Copy that page\'s whole address here.', PASTE_REDIRECT_URI),
       placeHolder: `${PASTE_REDIRECT_URI}?code=…&state=…`,
       validate: (value) => {
         const text = value.trim();
-        if (text === '') {
+        if (text === '' || peekState(text) === pending.state) {
           return undefined;
         }
-        if (peekState(text) !== pending.state) {
-          return 'This is not the address of this sign-in: it must contain code=… and the state of this request.';
-        }
-        return undefined;
+        return t('This is not the address of this sign-in: it must contain code=… and the state of this request.');
       },
     });
+    // The genuine redirect may also arrive another way (a URI handler); then `code` settles first.
     const value = await Promise.race([pasted, code.then(() => undefined, () => undefined)]);
     if (value === undefined) {
-      // Dismissed (or the genuine redirect arrived another way, then `code` settles below).
-      if (ctx.router.size > 0 && !ctx.signal.aborted) {
-        ctx.router.handle(new URLSearchParams({ state: pending.state, error: 'access_denied', error_description: 'cancelled' }));
-        throw new CancellationError();
+      if (ctx.router.cancel(pending.state)) {
+        throw new CancellationError(); // dismissed
       }
     } else if (!ctx.router.handle(value.trim())) {
       // Validation should have stopped it; if it did not, fail clearly rather than wait forever.
-      throw new CallbackError('state_mismatch', 'The pasted address does not belong to this sign-in. Sign in again and paste the address the browser shows afterwards.');
+      throw new CallbackError('state_mismatch', t('The pasted address does not belong to this sign-in. Sign in again and paste the address the browser shows afterwards.'));
     }
     if (ctx.signal.aborted) {
       throw abortReason(ctx.signal);

@@ -45,7 +45,7 @@ export async function authorizeWithFlows(
       // Whatever the failed flow still waits for (its state in the router, its server) ends now,
       // before the user is asked about the next way.
       controller.abort(new CancellationError());
-      const denied = e instanceof OAuthError && e.error === 'access_denied' && e.errorDescription !== 'cancelled';
+      const denied = e instanceof OAuthError && e.error === 'access_denied';
       const next = flows[i + 1];
       if (denied || outer.aborted || !next) {
         throw e;

@@ -20,6 +20,11 @@ export interface Grant {
   readonly clientId: string;
 }
 
+/** Spotify echoes the granted scopes; when it does not, what was asked for is what was granted. */
+export function grantedScopes(res: TokenEndpointResponse, requested: readonly string[]): string[] {
+  return res.scope.length > 0 ? res.scope : [...requested];
+}
+
 export function grantFromTokenResponse(
   res: TokenEndpointResponse,
   account: SpotifyAccount,
@@ -31,8 +36,7 @@ export function grantFromTokenResponse(
   return {
     id,
     account: { id: account.id, label: account.label },
-    // Spotify echoes the granted scopes; fall back to what we asked for if it does not.
-    scopes: res.scope.length > 0 ? res.scope : [...requestedScopes],
+    scopes: grantedScopes(res, requestedScopes),
     accessToken: res.access_token,
     ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}),
     expiresAt: now + res.expires_in * 1000,

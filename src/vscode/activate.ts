@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { SpotifyAuthApi } from '../api';
 import { AppTokens } from '../auth/appTokens';
 import { AuthService } from '../auth/authService';
+import { describeError } from '../auth/describeError';
 import { Redactor } from '../common/redactor';
 import { CallbackRouter } from '../flows/callbackRouter';
 import { chooseFlows } from '../flows/chooser';
@@ -14,11 +15,10 @@ import { GrantLostError, GrantManager } from '../session/grantManager';
 import { GrantStore } from '../session/grantStore';
 import { registerCommands } from './commands';
 import { VscodeFlowHost } from './flowHost';
+import { promptClientSecret } from './clientSecret';
 import { createLogChannelLogger } from './log';
-import { describeError } from '../auth/describeError';
 import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './provider';
 import { readClientId, readEndpoints, readRefreshSkewMs, readSignInFlow } from './settings';
-import { promptClientSecret } from './clientSecret';
 import { copyRedirectUri, redirectUrisFor } from './redirectUris';
 import { SpotifyStatusBar } from './statusBar';
 import { VscodeAuthUi } from './ui';
@@ -74,6 +74,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     webUi: vscode.env.uiKind === vscode.UIKind.Web,
     webWorkerExtensionHost: typeof process === 'undefined',
   };
+  const flowsNow = () => chooseFlows(environment, readSignInFlow(), availableFlows);
   const ui = new VscodeAuthUi();
   const service = new AuthService({
     manager,
@@ -82,7 +83,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     logger,
     ui,
     createClient,
-    flows: () => chooseFlows(environment, readSignInFlow(), availableFlows),
+    flows: flowsNow,
     timeoutMs: SIGN_IN_TIMEOUT_MS,
   });
 
@@ -131,7 +132,6 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     }
     return createClient(clientId);
   });
-  const flowsNow = () => chooseFlows(environment, readSignInFlow(), availableFlows);
   context.subscriptions.push(
     new SpotifyStatusBar(manager),
     vscode.commands.registerCommand('spotify.showLog', () => channel.show()),

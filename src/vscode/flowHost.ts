@@ -5,6 +5,8 @@ import { FlowHost } from '../flows/flow';
 export class VscodeFlowHost implements FlowHost {
   constructor(readonly extensionId: string) {}
 
+  readonly t = vscode.l10n.t;
+
   get uriScheme(): string {
     return vscode.env.uriScheme;
   }

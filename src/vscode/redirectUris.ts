@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { FlowHost, SignInFlow } from '../flows/flow';
+import { flowLabel } from './flowLabels';
 
 export interface RedirectUriItem {
   readonly uri: string;
@@ -15,7 +16,7 @@ export async function redirectUrisFor(flows: readonly SignInFlow[], host: FlowHo
       // code-server and vscode.dev add a per-request id to their callback address: no fixed URI
       // can be registered for it, so say so and list it after the ones that can.
       const perRequest = /[?&]vscode-reqid=/.test(uri);
-      items.push({ uri, flow: perRequest ? vscode.l10n.t('{0} (changes with every sign-in here: prefer the next one)', flow.label) : flow.label });
+      items.push({ uri, flow: perRequest ? vscode.l10n.t('{0} (changes with every sign-in here: prefer the next one)', flowLabel(flow.id)) : flowLabel(flow.id) });
     }
   }
   return items.sort((a, b) => Number(/vscode-reqid=/.test(a.uri)) - Number(/vscode-reqid=/.test(b.uri)));

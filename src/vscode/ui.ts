@@ -3,6 +3,7 @@ import { AuthUi } from '../auth/authService';
 import { CLIENT_ID_PATTERN } from '../oauth/client';
 import { CancellationError } from '../oauth/errors';
 import { SignInFlow } from '../flows/flow';
+import { flowLabel } from './flowLabels';
 import { readClientId } from './settings';
 
 /** After this long without the browser coming back, the likeliest cause is an unregistered redirect URI. */
@@ -85,7 +86,7 @@ export class VscodeAuthUi implements AuthUi {
   async offerNextFlow(_failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean> {
     const another = vscode.l10n.t('Try Another Way');
     const choice = await vscode.window.showWarningMessage(
-      vscode.l10n.t('Signing in to Spotify did not finish ({0}). Having trouble? Try another way: {1}.', reason, next.label),
+      vscode.l10n.t('Signing in to Spotify did not finish ({0}). Having trouble? Try another way: {1}.', reason, flowLabel(next.id)),
       another,
       vscode.l10n.t('Cancel'),
     );

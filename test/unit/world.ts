@@ -1,5 +1,6 @@
 import * as sinon from 'sinon';
 import { AuthService, AuthUi } from '../../src/auth/authService';
+import { english } from '../../src/auth/describeError';
 import { CallbackRouter } from '../../src/flows/callbackRouter';
 import { FlowHost, SignInFlow } from '../../src/flows/flow';
 import { routeCallbackUri, uriHandlerFlow } from '../../src/flows/uriHandlerFlow';
@@ -49,6 +50,7 @@ export function world(emu: SpotifyEmulator, opts: WorldOptions = {}) {
   }) as FakeBrowser & { landedOn?: string };
   const host: FlowHost = {
     extensionId: EXT_ID,
+    t: english,
     uriScheme: 'vscode',
     asExternalUri: async (u) => u,
     openExternal: (url) => browser.open(url),

@@ -1,4 +1,5 @@
 import * as assert from 'assert';
+import { english } from '../../../src/auth/describeError';
 import { CallbackRouter } from '../../../src/flows/callbackRouter';
 import { FlowContext, FlowHost } from '../../../src/flows/flow';
 import { LOOPBACK_REGISTERED_URI, loopbackFlow, LoopbackServer } from '../../../src/flows/node/loopbackFlow';
@@ -22,6 +23,7 @@ describe('flows: loopback and paste against the emulator', () => {
     const pages: Array<{ status: number; text: string; location: string }> = [];
     const host: FlowHost = {
       extensionId: 'p.e',
+      t: english,
       uriScheme: 'vscode',
       asExternalUri: async (u) => u,
       openExternal: async (url) => {
