@@ -18,7 +18,7 @@ async function main(): Promise<number> {
   const s = await Scenario.start({
     name: WEB ? `web-${FLOW}` : FLOW,
     web: WEB,
-    settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.signInFlow': FLOW },
+    settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.signInFlow': FLOW, 'spotify.showStatusBar': true },
   });
   const { page, context, emulator } = s;
   try {
@@ -78,6 +78,21 @@ async function main(): Promise<number> {
       await page.getByText(/Signed in to Spotify|Alice Emulated/).first().waitFor({ timeout: 30_000 }).catch(() => undefined);
     });
     await s.verifySignedIn();
+    await s.step('the status bar shows the account; its menu offers refresh, sign out, another account, log', async () => {
+      const entry = page.locator('.statusbar-item').filter({ hasText: 'Alice Emulated' }).first();
+      await entry.waitFor({ timeout: 10_000 });
+      await entry.click();
+      const list = page.locator('.quick-input-list');
+      await list.getByText('Refresh Session').waitFor({ timeout: 10_000 });
+      const text = await list.innerText();
+      for (const item of ['Sign Out', 'Sign In to Another Account', 'Show Log']) {
+        if (!text.includes(item)) {
+          throw new Error(`menu lacks "${item}": ${text}`);
+        }
+      }
+      await s.snap('status-bar-menu');
+      await page.keyboard.press('Escape');
+    });
   } catch {
     // The failing step is counted and pictured; the remaining steps depend on it.
   }
