@@ -45,3 +45,24 @@ export interface SignInFlow {
   /** Opens the browser and resolves with the authorization code once the genuine redirect is back. */
   authorize(ctx: FlowContext): Promise<AuthorizationResult>;
 }
+
+/**
+ * The start every flow shares: tell the UI which URI to register, create the authorization
+ * request, listen for its state, then open the browser. Listening comes first because an
+ * auto-approving server can answer before openExternal returns. `registered` is what the user
+ * registers when it differs from the URI sent (the loopback flow's port-less form).
+ */
+export async function openAuthorization(
+  ctx: FlowContext,
+  redirectUri: string,
+  registered = redirectUri,
+): Promise<{ pending: PendingAuthorization; code: Promise<string> }> {
+  ctx.reportRedirectUri?.(registered);
+  const pending = await ctx.client.createAuthorizationRequest(redirectUri, ctx.scopes, { showDialog: ctx.showDialog });
+  const code = ctx.router.expect(pending.state, ctx.signal);
+  ctx.logger.info(`Opening the browser for Spotify sign-in; redirect URI ${redirectUri}`);
+  if (!(await ctx.host.openExternal(pending.url))) {
+    ctx.logger.warn('The editor did not open the browser.');
+  }
+  return { pending, code };
+}

@@ -1,5 +1,5 @@
 import { abortReason } from './callbackRouter';
-import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
+import { AuthorizationResult, FlowContext, openAuthorization, SignInFlow } from './flow';
 import { peekState } from '../oauth/callback';
 import { CallbackError, CancellationError } from '../oauth/errors';
 
@@ -17,10 +17,7 @@ export const pasteFlow: SignInFlow = {
     return PASTE_REDIRECT_URI;
   },
   async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
-    ctx.reportRedirectUri?.(PASTE_REDIRECT_URI);
-    const pending = await ctx.client.createAuthorizationRequest(PASTE_REDIRECT_URI, ctx.scopes, { showDialog: ctx.showDialog });
-    const code = ctx.router.expect(pending.state, ctx.signal);
-    await ctx.host.openExternal(pending.url);
+    const { pending, code } = await openAuthorization(ctx, PASTE_REDIRECT_URI);
     const t = ctx.host.t;
     const pasted = ctx.host.showInputBox({
       title: t('Sign in to Spotify'),

@@ -1,5 +1,5 @@
 import { CallbackRouter } from './callbackRouter';
-import { AuthorizationResult, FlowContext, FlowHost, SignInFlow } from './flow';
+import { AuthorizationResult, FlowContext, FlowHost, openAuthorization, SignInFlow } from './flow';
 
 /** Path of the callback on our URI handler: `<uriScheme>://<extension id>/callback`. */
 export const CALLBACK_PATH = '/callback';
@@ -17,15 +17,7 @@ export const uriHandlerFlow: SignInFlow = {
     return host.asExternalUri(`${host.uriScheme}://${host.extensionId}${CALLBACK_PATH}`);
   },
   async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
-    const redirectUri = await this.redirectUri(ctx.host);
-    ctx.reportRedirectUri?.(redirectUri);
-    const pending = await ctx.client.createAuthorizationRequest(redirectUri, ctx.scopes, { showDialog: ctx.showDialog });
-    // Listen before opening the browser: an auto-approving server can answer at once.
-    const code = ctx.router.expect(pending.state, ctx.signal);
-    ctx.logger.info(`Opening the browser for Spotify sign-in; redirect URI ${redirectUri}`);
-    if (!(await ctx.host.openExternal(pending.url))) {
-      ctx.logger.warn('The editor did not open the browser.');
-    }
+    const { pending, code } = await openAuthorization(ctx, await this.redirectUri(ctx.host));
     return { code: await code, pending };
   },
 };

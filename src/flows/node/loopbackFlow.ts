@@ -1,6 +1,6 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { AuthorizationResult, FlowContext, SignInFlow } from '../flow';
+import { AuthorizationResult, FlowContext, openAuthorization, SignInFlow } from '../flow';
 
 /** Registered once at Spotify without a port; Spotify then accepts any port on it (RFC 8252 §7.3). */
 export const LOOPBACK_REGISTERED_URI = 'http://127.0.0.1/callback';
@@ -26,12 +26,8 @@ export const loopbackFlow: SignInFlow = {
   async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
     const server = await LoopbackServer.start();
     try {
-      const redirectUri = `http://127.0.0.1:${server.port}/callback`;
-      ctx.reportRedirectUri?.(LOOPBACK_REGISTERED_URI);
-      const pending = await ctx.client.createAuthorizationRequest(redirectUri, ctx.scopes, { showDialog: ctx.showDialog });
-      const code = ctx.router.expect(pending.state, ctx.signal);
       server.onCallback = (query) => ctx.router.handle(query);
-      await ctx.host.openExternal(pending.url);
+      const { pending, code } = await openAuthorization(ctx, `http://127.0.0.1:${server.port}/callback`, LOOPBACK_REGISTERED_URI);
       return { code: await code, pending };
     } finally {
       await server.close();
