@@ -1,4 +1,3 @@
-import { abortReason } from './callbackRouter';
 import { AuthorizationResult, FlowContext, openAuthorization, SignInFlow } from './flow';
 import { peekState } from '../oauth/callback';
 import { CallbackError, CancellationError } from '../oauth/errors';
@@ -41,9 +40,7 @@ export const pasteFlow: SignInFlow = {
       // Validation should have stopped it; if it did not, fail clearly rather than wait forever.
       throw new CallbackError('state_mismatch', t('The pasted address does not belong to this sign-in. Sign in again and paste the address the browser shows afterwards.'));
     }
-    if (ctx.signal.aborted) {
-      throw abortReason(ctx.signal);
-    }
+    // Cancelled or timed out meanwhile: the router's wait has already rejected with that reason.
     return { code: await code, pending };
   },
 };

@@ -108,12 +108,10 @@ export class GrantManager implements Disposable {
   /** Re-reads storage (another window changed it) and reports the difference as events. */
   reload(): Promise<void> {
     return this.exclusive(async () => {
-      const latest = await this.opts.store.read();
-      const gone = this.grants.filter((g) => !latest.some((l) => l.id === g.id));
-      if (gone.length > 0) {
-        this.opts.logger.info(`${gone.length} Spotify session(s) were removed from secret storage by another window.`);
+      const { removed } = this.apply(await this.opts.store.read());
+      if (removed.length > 0) {
+        this.opts.logger.info(`${removed.length} Spotify session(s) were removed from secret storage by another window.`);
       }
-      this.apply(latest);
     });
   }
 
@@ -343,8 +341,8 @@ export class GrantManager implements Disposable {
     return run;
   }
 
-  /** Replaces the in-memory grants and fires what changed. */
-  private apply(next: Grant[]): void {
+  /** Replaces the in-memory grants, fires what changed and returns it. */
+  private apply(next: Grant[]): GrantsChangeEvent {
     const before = new Map(this.grants.map((g) => [g.id, g]));
     const after = new Map(next.map((g) => [g.id, g]));
     const added = next.filter((g) => !before.has(g.id));
@@ -355,9 +353,11 @@ export class GrantManager implements Disposable {
     });
     this.grants = next;
     this.schedule();
+    const event = { added, removed, changed };
     if (added.length || removed.length || changed.length) {
-      this._onDidChange.fire({ added, removed, changed });
+      this._onDidChange.fire(event);
     }
+    return event;
   }
 
   /**

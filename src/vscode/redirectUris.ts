@@ -9,17 +9,24 @@ export interface RedirectUriItem {
 
 /** The redirect URIs this window's sign-in flows use: what the user registers at Spotify. */
 export async function redirectUrisFor(flows: readonly SignInFlow[], host: FlowHost): Promise<RedirectUriItem[]> {
-  const items: RedirectUriItem[] = [];
+  const fixed: RedirectUriItem[] = [];
+  const perRequest: RedirectUriItem[] = [];
+  const seen = new Set<string>();
   for (const flow of flows) {
     const uri = await flow.redirectUri(host);
-    if (!items.some((i) => i.uri === uri)) {
-      // code-server and vscode.dev add a per-request id to their callback address: no fixed URI
-      // can be registered for it, so say so and list it after the ones that can.
-      const perRequest = /[?&]vscode-reqid=/.test(uri);
-      items.push({ uri, flow: perRequest ? vscode.l10n.t('{0} (changes with every sign-in here: prefer the next one)', flowLabel(flow.id)) : flowLabel(flow.id) });
+    if (seen.has(uri)) {
+      continue;
+    }
+    seen.add(uri);
+    // code-server and vscode.dev add a per-request id to their callback address: no fixed URI
+    // can be registered for it, so say so and list it after the ones that can.
+    if (/[?&]vscode-reqid=/.test(uri)) {
+      perRequest.push({ uri, flow: vscode.l10n.t('{0} (changes with every sign-in here: prefer the next one)', flowLabel(flow.id)) });
+    } else {
+      fixed.push({ uri, flow: flowLabel(flow.id) });
     }
   }
-  return items.sort((a, b) => Number(/vscode-reqid=/.test(a.uri)) - Number(/vscode-reqid=/.test(b.uri)));
+  return [...fixed, ...perRequest];
 }
 
 /**
