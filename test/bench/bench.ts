@@ -21,7 +21,7 @@ import { GrantStore } from '../../src/session/grantStore';
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
 import { client, emulator, signedInGrant } from '../unit/session/fixtures';
 import { SharedSecretStorage, until } from '../unit/helpers';
-import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, startCodeServer } from '../host/codeServer';
+import { filesUnder, freePort, launchChromium, REPO, startCodeServer } from '../host/codeServer';
 
 const LIFETIMES = 20;
 const SOAK_CYCLES = Number(process.env.SOAK_CYCLES) || 1000;
@@ -144,7 +144,6 @@ async function bundleSizes(): Promise<{ node: number; web: number }> {
 async function activationTimes(runs: number): Promise<number[]> {
   execFileSync('node', [path.join(REPO, 'esbuild.js'), '--production'], { cwd: REPO });
   const times: number[] = [];
-  const { chromium } = require(PLAYWRIGHT);
   for (let i = 0; i < runs; i++) {
     const port = await freePort();
     const dir = path.join(REPO, 'test-output/bench-host');
@@ -152,7 +151,7 @@ async function activationTimes(runs: number): Promise<number[]> {
       dir, port, extensions: [REPO, path.join(REPO, 'test/fixtures/consumer')],
       settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'workbench.startupEditor': 'none' },
     });
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    const browser = await launchChromium(path.join(dir, 'profile'));
     try {
       const page = await browser.newPage();
       await page.goto(`${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
@@ -178,16 +177,10 @@ async function activationTimes(runs: number): Promise<number[]> {
 }
 
 function findActivationLine(dir: string): number | undefined {
-  if (!fs.existsSync(dir)) {
-    return undefined;
-  }
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true } as never) as unknown as fs.Dirent[]) {
-    if (entry.isFile() && entry.name === 'Spotify Authentication.log') {
-      const text = fs.readFileSync(path.join((entry as unknown as { parentPath: string }).parentPath, entry.name), 'utf8');
-      const m = /activated in (\d+) ms/.exec(text);
-      if (m) {
-        return Number(m[1]);
-      }
+  for (const file of filesUnder(dir, (name) => name === 'Spotify Authentication.log')) {
+    const m = /activated in (\d+) ms/.exec(fs.readFileSync(file, 'utf8'));
+    if (m) {
+      return Number(m[1]);
     }
   }
   return undefined;

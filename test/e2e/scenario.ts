@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
+import { freePort, launchChromium, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
 
 export interface ScenarioOptions {
   /** Folder under test-output/e2e for screenshots and the host's files. */
@@ -56,11 +56,7 @@ export class Scenario {
       trustedDomains: [emulatorUrl],
       logLevel: 'trace',
     });
-    const { chromium } = require(PLAYWRIGHT);
-    const context = await chromium.launchPersistentContext(path.join(out, 'profile'), {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_ARGS,
+    const context = await launchChromium(path.join(out, 'profile'), {
       viewport: { width: 1280, height: 800 },
       // Only the web run serves the emulator over TLS, with a certificate made for this run.
       ignoreHTTPSErrors: !!o.web,

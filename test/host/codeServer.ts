@@ -126,32 +126,35 @@ function trustExtensions(ids: readonly string[]): void {
   fs.writeFileSync(file, text.replace(marker, marker + ids.map((id) => JSON.stringify(id) + ',').join('')));
 }
 
+/** Every file below `dir` whose name `accept`s, depth first; none when `dir` does not exist. */
+export function filesUnder(dir: string, accept: (name: string) => boolean): string[] {
+  if (!fs.existsSync(dir)) {
+    return [];
+  }
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const p = path.join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(p, accept) : accept(entry.name) ? [p] : [];
+  });
+}
+
 /**
  * Leak check over a host run: counts occurrences of any secret value (every code and token the
  * emulator issued) in every log file the host wrote.
  */
 export function scanLogsForSecrets(dir: string, secrets: Iterable<string>): { files: number; lines: number; leaks: number } {
   const values = [...secrets];
-  let files = 0;
-  let lines = 0;
-  let leaks = 0;
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, entry.name);
-      if (entry.isDirectory()) {
-        walk(p);
-      } else if (entry.name.endsWith('.log')) {
-        const text = fs.readFileSync(p, 'utf8');
-        files++;
-        lines += text.split('\n').length;
-        leaks += values.filter((v) => text.includes(v)).length;
-      }
-    }
+  const logs = filesUnder(dir, (name) => name.endsWith('.log')).map((f) => fs.readFileSync(f, 'utf8'));
+  return {
+    files: logs.length,
+    lines: logs.reduce((n, text) => n + text.split('\n').length, 0),
+    leaks: logs.reduce((n, text) => n + values.filter((v) => text.includes(v)).length, 0),
   };
-  if (fs.existsSync(dir)) {
-    walk(dir);
-  }
-  return { files, lines, leaks };
+}
+
+/** Debian's chromium through playwright-core, headless, with a profile kept in `profileDir`. */
+export async function launchChromium(profileDir: string, options: Record<string, unknown> = {}): Promise<any> {
+  const { chromium } = require(PLAYWRIGHT);
+  return chromium.launchPersistentContext(profileDir, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, ...options });
 }
 
 /** A free TCP port on 127.0.0.1. */

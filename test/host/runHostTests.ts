@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { CHROMIUM_ARGS, freePort, PLAYWRIGHT, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
+import { freePort, launchChromium, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
 
 const EMULATOR_HOST = '127.0.0.2';
 const OUT = path.join(REPO, 'test-output/integration');
@@ -45,13 +45,7 @@ async function main(): Promise<number> {
     // The emulator stands in for accounts.spotify.com, a site a person opens without a second thought.
     trustedDomains: [emulatorUrl],
   });
-  const { chromium } = require(PLAYWRIGHT);
-  const context = await chromium.launchPersistentContext(path.join(OUT, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 900 },
-  });
+  const context = await launchChromium(path.join(OUT, 'profile'), { viewport: { width: 1400, height: 900 } });
   context.on('page', (p: any) => {
     p.on('framenavigated', (f: any) => f === p.mainFrame() && console.log(`[browser] tab at ${redactUrl(f.url())}`));
   });

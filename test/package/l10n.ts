@@ -5,27 +5,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { filesUnder } from '../host/codeServer';
 
 export const ROOT = path.resolve(__dirname, '../../..');
 export const BUNDLE = path.join(ROOT, 'l10n/bundle.l10n.json');
 
 export function extractMessages(): Record<string, string> {
   const messages: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        walk(p);
-      } else if (entry.name.endsWith('.ts')) {
-        const text = fs.readFileSync(p, 'utf8');
-        for (const m of text.matchAll(/\bt\(\s*'((?:[^'\\]|\\.)*)'/g)) {
-          const message = m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\');
-          messages[message] = message;
-        }
-      }
+  for (const file of filesUnder(path.join(ROOT, 'src'), (name) => name.endsWith('.ts'))) {
+    for (const m of fs.readFileSync(file, 'utf8').matchAll(/\bt\(\s*'((?:[^'\\]|\\.)*)'/g)) {
+      const message = m[1].replace(/\\'/g, "'").replace(/\\\\/g, '\\');
+      messages[message] = message;
     }
-  };
-  walk(path.join(ROOT, 'src'));
+  }
   return Object.fromEntries(Object.entries(messages).sort(([a], [b]) => a.localeCompare(b)));
 }
 
