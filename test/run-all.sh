@@ -43,6 +43,10 @@ for flow in auto loopback paste; do
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
   count "test-output/e2e-$flow.log" "e2e ($flow)"
 done
+echo "== browser scenario: cancel the first way (the relay) and finish through the one offered next (paste)"
+SPOTIFY_E2E_CANCEL_FIRST=1 node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-cancel-first.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/e2e-cancel-first.log "e2e (cancel first)"
 echo "== browser scenario with the browser bundle in the web worker host (as on vscode.dev)"
 SPOTIFY_E2E_HOST=web node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-web.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -4,6 +4,7 @@ import { CancellationError } from '../oauth/errors';
 import { normalizeScopes, scopesCover } from '../oauth/scopes';
 import { CallbackRouter } from '../flows/callbackRouter';
 import { FlowHost, SignInFlow } from '../flows/flow';
+import { CallbackHandoff } from '../flows/handoff';
 import { authorizeWithFlows, SignInUi } from '../flows/signIn';
 import { Grant, grantedScopes, grantFromTokenResponse, newSessionId } from '../session/grant';
 import { GrantManager } from '../session/grantManager';
@@ -12,23 +13,20 @@ import { GrantManager } from '../session/grantManager';
 export interface AuthUi extends SignInUi {
   /** The Client ID to use: from settings, or asked for. Undefined when the user gave none. */
   resolveClientId(): Promise<string | undefined>;
-  /**
-   * Shows a cancellable "waiting for the browser" notice while `task` runs; aborts on cancel.
-   * `task` calls `report` with each redirect URI it tries, for the notice to name.
-   */
-  whileWaiting<T>(task: (signal: AbortSignal, report: (redirectUri: string) => void) => Promise<T>): Promise<T>;
 }
 
 export interface AuthServiceDeps {
   readonly manager: GrantManager;
   readonly router: CallbackRouter;
+  /** Lets another window pass on a redirect that landed there (the direct URI handler flow). */
+  readonly handoff?: CallbackHandoff;
   readonly host: FlowHost;
   readonly logger: Logger;
   readonly ui: AuthUi;
   /** A client for this Client ID, confidential when the user stored a client secret for it. */
   readonly createClient: (clientId: string) => Promise<SpotifyOAuthClient>;
   /** The flows to try now, in order (from the environment and the signInFlow setting). */
-  readonly flows: () => readonly SignInFlow[];
+  readonly flows: () => Promise<readonly SignInFlow[]>;
   /** How long one flow waits for the browser; five minutes in the product. */
   readonly timeoutMs: number;
   readonly now?: () => number;
@@ -69,15 +67,13 @@ export class AuthService {
     // Signed in already and no account named: the user wants another account, so Spotify must
     // show its account screen instead of silently reusing the browser's login.
     const showDialog = existing.length > 0 && options.accountId === undefined;
-    const flows = this.d.flows();
-    const result = await this.d.ui.whileWaiting((signal, reportRedirectUri) =>
-      authorizeWithFlows(
-        flows,
-        { client, scopes: ask, showDialog, host: this.d.host, router: this.d.router, logger: this.d.logger, reportRedirectUri },
-        signal,
-        this.d.timeoutMs,
-        this.d.ui,
-      ),
+    const flows = await this.d.flows();
+    const result = await authorizeWithFlows(
+      flows,
+      { client, scopes: ask, showDialog, host: this.d.host, router: this.d.router, handoff: this.d.handoff, logger: this.d.logger },
+      new AbortController().signal,
+      this.d.timeoutMs,
+      this.d.ui,
     );
     const token = await client.exchangeCode(result.pending, result.code);
     const account = await client.fetchAccount(token.access_token);

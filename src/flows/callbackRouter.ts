@@ -1,16 +1,25 @@
 import { Logger } from '../common/logger';
-import { peekState, validateAuthorizationResponse } from '../oauth/callback';
+import { onlyOurState, peekParam, validateAuthorizationResponse } from '../oauth/callback';
 import { CancellationError } from '../oauth/errors';
+
+interface Waiter {
+  /** The state sent; for a wait filed by nonce, the redirect must carry it among its states. */
+  readonly state: string;
+  readonly byNonce: boolean;
+  resolve(code: string): void;
+  reject(e: unknown): void;
+}
 
 /**
  * Routes redirects that come back (through the URI handler, the loopback server or a pasted URL) to
- * the sign-in waiting for them, by `state`. Any web page can open our callback URI, so a redirect
- * whose state matches no pending sign-in is ignored (and counted), never an error that would cancel
- * the genuine sign-in. A state is single use: once its redirect arrived it is forgotten, so a
+ * the sign-in waiting for them, by `state`, or by `nonce` for the relay flow (whose state is its
+ * callback URL and whose nonce is the random part). Any web page can open our callback URI, so a
+ * redirect that matches no pending sign-in is ignored (and counted), never an error that would
+ * cancel the genuine sign-in. A key is single use: once its redirect arrived it is forgotten, so a
  * replay finds nothing.
  */
 export class CallbackRouter {
-  private readonly pending = new Map<string, { resolve(code: string): void; reject(e: unknown): void }>();
+  private readonly pending = new Map<string, Waiter>();
   /** Redirects ignored since start: unknown, replayed, forged or malformed. */
   ignored = 0;
 
@@ -21,18 +30,21 @@ export class CallbackRouter {
    * The promise is marked handled at once: it may reject (a denial arriving fast) while the flow
    * is still opening the browser, before anyone awaits it.
    */
-  expect(state: string, signal: AbortSignal): Promise<string> {
+  expect(state: string, signal: AbortSignal, nonce?: string): Promise<string> {
+    const key = nonce === undefined ? state : NONCE_KEY + nonce;
     const waiting = new Promise<string>((resolve, reject) => {
       if (signal.aborted) {
         reject(abortReason(signal));
         return;
       }
       const onAbort = () => {
-        this.pending.delete(state);
+        this.pending.delete(key);
         reject(abortReason(signal));
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      this.pending.set(state, {
+      this.pending.set(key, {
+        state,
+        byNonce: nonce !== undefined,
         resolve: (code) => {
           signal.removeEventListener('abort', onAbort);
           resolve(code);
@@ -48,38 +60,55 @@ export class CallbackRouter {
   }
 
   /** Offers a redirect. Returns true when it completed (or failed) a pending sign-in. */
-  handle(uri: string | URL | URLSearchParams): boolean {
-    const state = peekState(uri);
-    const waiter = state === undefined ? undefined : this.pending.get(state);
-    if (state === undefined || !waiter) {
-      this.ignored++;
-      this.logger.warn('Ignored a Spotify redirect that belongs to no sign-in in progress (unknown, reused or missing state).');
+  handle(uri: string | URL | URLSearchParams, quiet = false): boolean {
+    const key = this.keyOf(uri);
+    const waiter = key === undefined ? undefined : this.pending.get(key);
+    if (key === undefined || !waiter) {
+      if (!quiet) {
+        this.ignore();
+      }
       return false;
     }
-    this.pending.delete(state);
+    this.pending.delete(key);
     try {
-      waiter.resolve(validateAuthorizationResponse(uri, state).code);
+      waiter.resolve(validateAuthorizationResponse(waiter.byNonce ? onlyOurState(uri, waiter.state) : uri, waiter.state).code);
     } catch (e) {
       waiter.reject(e);
     }
     return true;
   }
 
+  /** Counts and logs a redirect that no sign-in (here or in another window) was waiting for. */
+  ignore(): void {
+    this.ignored++;
+    this.logger.warn('Ignored a Spotify redirect that belongs to no sign-in in progress (unknown, reused or missing state).');
+  }
+
   /** Ends the wait for `state` (the user dismissed the sign-in); false when it is not pending. */
   cancel(state: string): boolean {
-    const waiter = this.pending.get(state);
-    if (!waiter) {
-      return false;
+    for (const [key, waiter] of this.pending) {
+      if (waiter.state === state) {
+        this.pending.delete(key);
+        waiter.reject(new CancellationError());
+        return true;
+      }
     }
-    this.pending.delete(state);
-    waiter.reject(new CancellationError());
-    return true;
+    return false;
+  }
+
+  /** The nonce when the redirect carries exactly one (the relay flow), else its state. */
+  private keyOf(uri: string | URL | URLSearchParams): string | undefined {
+    const nonce = peekParam(uri, 'nonce');
+    return nonce !== undefined ? NONCE_KEY + nonce : peekParam(uri, 'state');
   }
 
   get size(): number {
     return this.pending.size;
   }
 }
+
+/** Keeps nonce keys apart from states, so a state can never be taken for a nonce. */
+const NONCE_KEY = 'nonce:';
 
 /**
  * The error an aborted wait rejects with: the reason given to abort() (a timeout, a cancellation),

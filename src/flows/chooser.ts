@@ -1,13 +1,10 @@
-import { FlowId, SignInFlow } from './flow';
+import { FlowEnvironment, FlowHost, FlowId, SignInFlow } from './flow';
+import { relayCallback, relayForwardsTo } from './relayFlow';
 
-/** Where the extension runs, as far as choosing a way back is concerned. */
-export interface FlowEnvironment {
-  /** The extension host is not on the user's machine (Remote SSH, WSL, Codespaces, code-server). */
-  readonly remoteExtensionHost: boolean;
-  /** The workbench is a web page (vscode.dev, code-server). */
-  readonly webUi: boolean;
-  /** The extension runs in a web worker: no Node APIs, so no local HTTP server. */
-  readonly webWorkerExtensionHost: boolean;
+/** What decides which ways back can work in a window. */
+export interface ChooserFacts extends FlowEnvironment {
+  /** The relay page forwards to this window's external callback address. */
+  readonly relayForwards: boolean;
 }
 
 interface FlowCapabilities {
@@ -16,27 +13,36 @@ interface FlowCapabilities {
   readonly supportsRemoteExtensionHost: boolean;
   readonly supportsWebUi: boolean;
   readonly supportsWebWorkerExtensionHost: boolean;
+  /** Only where the relay page forwards to this window. */
+  readonly needsRelay: boolean;
 }
 
 /**
  * The capability table, in order of preference (the shape of VS Code's github-authentication
- * `flows.ts`). The loopback server only helps when the browser and the extension host share a
- * machine: then 127.0.0.1 is the same place for both.
+ * `flows.ts`). Every row's redirect URI is fixed, so each is registered once at Spotify:
+ * - relay: `https://vscode.dev/redirect`, wherever that page forwards (desktop VS Code and
+ *   Insiders, every Remote, vscode.dev, Codespaces), or wherever the user's own relay does;
+ * - uriHandler: `<uriScheme>://<extension id>/callback`, desktop only (a web page cannot open a
+ *   custom scheme back into itself): forks and OSS builds the relay does not serve;
+ * - loopback: `http://127.0.0.1/callback` at a free port, with a Node extension host on a desktop
+ *   (in a Remote window it checks at run time that the forwarded port is a 127.0.0.1 address);
+ * - paste: the same URI with no server behind it; works everywhere.
  */
 export const FLOW_CAPABILITIES: readonly FlowCapabilities[] = [
-  { id: 'uriHandler', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true },
-  { id: 'loopback', supportsRemoteExtensionHost: false, supportsWebUi: false, supportsWebWorkerExtensionHost: false },
-  { id: 'paste', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true },
+  { id: 'relay', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: true },
+  { id: 'uriHandler', supportsRemoteExtensionHost: true, supportsWebUi: false, supportsWebWorkerExtensionHost: true, needsRelay: false },
+  { id: 'loopback', supportsRemoteExtensionHost: true, supportsWebUi: false, supportsWebWorkerExtensionHost: false, needsRelay: false },
+  { id: 'paste', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: false },
 ];
 
 export type FlowSetting = 'auto' | FlowId;
 
 /**
- * The flows to try, in order. `auto` keeps every flow the environment supports; a forced flow is
- * used alone, even where the table would skip it (the user knows their setup), if it is available
- * in this build at all.
+ * The flows to try, in order. `auto` keeps every flow the window supports; a forced flow is used
+ * alone, even where the table would skip it (the user knows their setup), if it is available in
+ * this build at all.
  */
-export function chooseFlows(env: FlowEnvironment, setting: FlowSetting, available: readonly SignInFlow[]): SignInFlow[] {
+export function chooseFlows(facts: ChooserFacts, setting: FlowSetting, available: readonly SignInFlow[]): SignInFlow[] {
   const byId = new Map(available.map((f) => [f.id, f]));
   if (setting !== 'auto') {
     const forced = byId.get(setting);
@@ -44,12 +50,19 @@ export function chooseFlows(env: FlowEnvironment, setting: FlowSetting, availabl
   }
   return FLOW_CAPABILITIES.filter(
     (c) =>
-      (!env.remoteExtensionHost || c.supportsRemoteExtensionHost) &&
-      (!env.webUi || c.supportsWebUi) &&
-      (!env.webWorkerExtensionHost || c.supportsWebWorkerExtensionHost),
+      (!facts.remoteExtensionHost || c.supportsRemoteExtensionHost) &&
+      (!facts.webUi || c.supportsWebUi) &&
+      (!facts.webWorkerExtensionHost || c.supportsWebWorkerExtensionHost) &&
+      (!c.needsRelay || facts.relayForwards),
   )
     .map((c) => byId.get(c.id))
     .filter((f): f is SignInFlow => f !== undefined);
+}
+
+/** The facts for `host` now: its environment, and whether the relay reaches its callback. */
+export async function chooserFacts(host: FlowHost): Promise<ChooserFacts> {
+  const relay = host.relay();
+  return { ...host.environment, relayForwards: relay.custom || relayForwardsTo(await relayCallback(host, 'probe'), relay) };
 }
 
 export function isFlowSetting(v: unknown): v is FlowSetting {

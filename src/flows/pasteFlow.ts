@@ -16,7 +16,7 @@ export const pasteFlow: SignInFlow = {
     return PASTE_REDIRECT_URI;
   },
   async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
-    const { pending, code } = await openAuthorization(ctx, PASTE_REDIRECT_URI);
+    const { pending, code } = await openAuthorization(ctx, PASTE_REDIRECT_URI, PASTE_REDIRECT_URI);
     const t = ctx.host.t;
     const pasted = ctx.host.showInputBox({
       title: t('Sign in to Spotify'),

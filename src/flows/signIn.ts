@@ -1,10 +1,22 @@
 import { CancellationError, OAuthError } from '../oauth/errors';
 import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
 
+/** One attempt at signing in: a flow and the registered redirect URI it uses. */
+export interface SignInAttempt {
+  readonly flow: SignInFlow;
+  readonly redirectUri: string;
+}
+
 export interface SignInUi {
   /**
-   * A flow failed or was cancelled and `next` remains: ask whether to try it. False stops.
-   * `reason` is already safe to show (no secrets).
+   * Shows a cancellable "waiting for the browser" notice naming `attempt`'s redirect URI while
+   * `task` runs, and ends it when `task` settles. Cancelling the notice aborts the signal it gives
+   * `task`, which ends this attempt only: the next way is offered at once.
+   */
+  whileWaiting<T>(attempt: SignInAttempt, task: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * A flow failed or was cancelled and `next` remains: ask whether to try it. False ends the
+   * sign-in. `reason` is already safe to show (no secrets).
    */
   offerNextFlow(failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean>;
 }
@@ -17,7 +29,8 @@ export class SignInTimeoutError extends Error {
 /**
  * Runs the flows in order until one brings back an authorization code ("Having trouble? Try
  * another way"). `access_denied` (the user refused at Spotify) ends the sign-in: another way back
- * would not change that answer. Each flow gets its own timeout; `outer` cancels all of them.
+ * would not change that answer. Each flow gets its own notice and timeout; `outer` (a caller's
+ * cancellation) ends everything.
  */
 export async function authorizeWithFlows(
   flows: readonly SignInFlow[],
@@ -31,33 +44,49 @@ export async function authorizeWithFlows(
   }
   for (let i = 0; ; i++) {
     const flow = flows[i];
-    const controller = new AbortController();
-    const onOuter = () => controller.abort(outer.reason ?? new CancellationError());
-    outer.addEventListener('abort', onOuter, { once: true });
-    const timer = setTimeout(
-      () => controller.abort(new SignInTimeoutError(`No answer from the browser within ${Math.round(timeoutMs / 60000)} minutes.`)),
-      timeoutMs,
-    );
     try {
+      const attempt = { flow, redirectUri: await flow.redirectUri(base.host) };
       base.logger.info(`Signing in with the ${flow.id} flow.`);
-      return await flow.authorize({ ...base, signal: controller.signal });
+      return await ui.whileWaiting(attempt, (cancelled) => runAttempt(flow, base, [outer, cancelled], timeoutMs));
     } catch (e) {
-      // Whatever the failed flow still waits for (its state in the router, its server) ends now,
-      // before the user is asked about the next way.
-      controller.abort(new CancellationError());
       const denied = e instanceof OAuthError && e.error === 'access_denied';
       const next = flows[i + 1];
       if (denied || outer.aborted || !next) {
         throw e;
       }
-      const reason = e instanceof CancellationError ? 'cancelled' : (e as Error).message;
-      base.logger.warn(`The ${flow.id} flow did not finish: ${reason}`);
+      const reason = e instanceof CancellationError ? base.host.t('cancelled') : (e as Error).message;
+      base.logger.warn(`The ${flow.id} flow did not finish: ${e instanceof CancellationError ? 'cancelled' : reason}`);
       if (!(await ui.offerNextFlow(flow, next, reason))) {
-        throw e;
+        throw e; // Declined: the sign-in ends with what stopped this way (a cancellation says nothing).
       }
-    } finally {
-      clearTimeout(timer);
-      outer.removeEventListener('abort', onOuter);
     }
+  }
+}
+
+/**
+ * One flow with its own timeout. Whatever it still waits for (its state in the router, its server,
+ * its handoff announcement) ends when it settles, before anyone is asked about the next way.
+ */
+async function runAttempt(flow: SignInFlow, base: Omit<FlowContext, 'signal'>, stops: AbortSignal[], timeoutMs: number): Promise<AuthorizationResult> {
+  const controller = new AbortController();
+  const listeners = stops.map((s) => {
+    const onStop = () => controller.abort(s.reason ?? new CancellationError());
+    if (s.aborted) {
+      onStop();
+    } else {
+      s.addEventListener('abort', onStop, { once: true });
+    }
+    return () => s.removeEventListener('abort', onStop);
+  });
+  const timer = setTimeout(
+    () => controller.abort(new SignInTimeoutError(`No answer from the browser within ${Math.round(timeoutMs / 60000)} minutes.`)),
+    timeoutMs,
+  );
+  try {
+    return await flow.authorize({ ...base, signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+    listeners.forEach((off) => off());
+    controller.abort(new CancellationError());
   }
 }

@@ -1,31 +1,34 @@
 import { CallbackRouter } from './callbackRouter';
-import { AuthorizationResult, FlowContext, FlowHost, openAuthorization, SignInFlow } from './flow';
-
-/** Path of the callback on our URI handler: `<uriScheme>://<extension id>/callback`. */
-export const CALLBACK_PATH = '/callback';
+import { AuthorizationResult, CALLBACK_PATH, callbackUri, FlowContext, FlowHost, openAuthorization, SignInFlow } from './flow';
 
 /**
- * The redirect comes back through the extension's URI handler. The redirect URI is
- * `asExternalUri(<uriScheme>://<extension id>/callback)`: on desktop that is the custom scheme itself;
- * in code-server and vscode.dev it becomes an https URL of the workbench that forwards the query to
- * the handler, which is what makes this flow work remotely and in the browser.
+ * The redirect comes straight to the extension's URI handler at the bare
+ * `<uriScheme>://<extension id>/callback`, for desktop editors the relay does not forward to (forks
+ * such as Cursor or VSCodium, OSS builds). It is deliberately not passed through asExternalUri:
+ * desktop would add `windowId`, which no registration can match. Without it, VS Code hands the
+ * link to the last active window; if that is not this one, the other window passes the redirect
+ * on through the {@link CallbackHandoff}.
  */
 export const uriHandlerFlow: SignInFlow = {
   id: 'uriHandler',
-  label: 'VS Code link (URI handler)',
-  redirectUri(host: FlowHost) {
-    return host.asExternalUri(`${host.uriScheme}://${host.extensionId}${CALLBACK_PATH}`);
+  label: 'the VS Code link (URI handler)',
+  async redirectUri(host: FlowHost) {
+    return callbackUri(host);
   },
   async authorize(ctx: FlowContext): Promise<AuthorizationResult> {
-    const { pending, code } = await openAuthorization(ctx, await this.redirectUri(ctx.host));
+    const uri = callbackUri(ctx.host);
+    const { pending, code } = await openAuthorization(ctx, uri, uri, {
+      beforeOpen: async (p) => ctx.handoff?.announce(p.state, ctx.signal, (query) => ctx.router.handle(query)),
+    });
     return { code: await code, pending };
   },
 };
 
 /**
  * What the extension's UriHandler does with a URI: only our callback path is a redirect; its
- * query goes to the router, which ignores anything that matches no pending sign-in.
+ * query goes to the router. Returns false when no sign-in of this window waits for it (the caller
+ * may then pass it to another window); nothing is logged for that here.
  */
 export function routeCallbackUri(router: CallbackRouter, uri: { readonly path: string; readonly query: string }): boolean {
-  return uri.path === CALLBACK_PATH && router.handle(new URLSearchParams(uri.query));
+  return uri.path === CALLBACK_PATH && router.handle(new URLSearchParams(uri.query), true);
 }

@@ -33,11 +33,31 @@ export function validateAuthorizationResponse(
 
 /** Reads `state` without validating, to route a callback to its pending request. */
 export function peekState(input: string | URL | URLSearchParams): string | undefined {
+  return peekParam(input, 'state');
+}
+
+/** Reads one parameter without validating; undefined when absent, repeated or unparsable. */
+export function peekParam(input: string | URL | URLSearchParams, name: string): string | undefined {
   try {
-    return single(toParams(input), 'state');
+    return single(toParams(input), name);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * For a redirect that came through a relay into a host that may add a `state` of its own (Codespaces
+ * puts one in its callback URL): the parameters with our state alone, or a state mismatch when ours
+ * is not among them. Only used once the redirect's nonce matched a pending sign-in.
+ */
+export function onlyOurState(input: string | URL | URLSearchParams, expectedState: string): URLSearchParams {
+  const params = new URLSearchParams(toParams(input));
+  if (!params.getAll('state').includes(expectedState)) {
+    throw new CallbackError('state_mismatch', 'The redirect does not belong to this sign-in (state mismatch).');
+  }
+  params.delete('state');
+  params.set('state', expectedState);
+  return params;
 }
 
 function single(params: URLSearchParams, name: string): string | undefined {

@@ -78,15 +78,27 @@ export class SpotifyOAuthClient {
     return this.clientSecret !== undefined;
   }
 
-  async createAuthorizationRequest(redirectUri: string, scopes: readonly string[], opts: { showDialog?: boolean } = {}): Promise<PendingAuthorization> {
+  /**
+   * `opts.state` replaces the random state when a flow needs a value of its own: the relay flow
+   * sends its callback URL there, as VS Code's own sign-ins do (its nonce carries the randomness).
+   */
+  async createAuthorizationRequest(
+    redirectUri: string,
+    scopes: readonly string[],
+    opts: { showDialog?: boolean; state?: string } = {},
+  ): Promise<PendingAuthorization> {
     const unknown = unknownScopes(scopes);
     if (unknown.length > 0) {
       this.logger.warn(`Requesting scopes Spotify does not document (passed through): ${unknown.join(', ')}`);
     }
     const codeVerifier = generateRandomCodeVerifier();
-    const state = generateRandomState();
+    const state = opts.state ?? generateRandomState();
     this.redactor?.add(codeVerifier);
-    this.redactor?.add(state);
+    if (opts.state === undefined) {
+      // A random state is a secret of this sign-in; a caller's state (a callback URL) is not, and
+      // masking it would hide the very address the log must show.
+      this.redactor?.add(state);
+    }
     const codeChallenge = await calculatePKCECodeChallenge(codeVerifier);
     const url = buildAuthorizationUrl(this.endpoints, {
       clientId: this.clientId,

@@ -1,12 +1,2 @@
-import { Disposable } from '../common/emitter';
-
-/**
- * The part of vscode.SecretStorage this layer uses. vscode.SecretStorage satisfies it as is; tests
- * use an in-memory double, and several managers sharing one double simulate several windows.
- */
-export interface SecretStorageLike {
-  get(key: string): PromiseLike<string | undefined>;
-  store(key: string, value: string): PromiseLike<void>;
-  delete(key: string): PromiseLike<void>;
-  onDidChange(listener: (e: { key: string }) => unknown): Disposable;
-}
+/** The storage seam lives in common so flows (the callback handoff) can share it; re-exported here for the session layer. */
+export type { SecretStorageLike } from '../common/secretStorage';

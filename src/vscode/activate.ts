@@ -5,7 +5,8 @@ import { AuthService } from '../auth/authService';
 import { describeError } from '../auth/describeError';
 import { Redactor } from '../common/redactor';
 import { CallbackRouter } from '../flows/callbackRouter';
-import { chooseFlows } from '../flows/chooser';
+import { chooseFlows, chooserFacts } from '../flows/chooser';
+import { CallbackHandoff } from '../flows/handoff';
 import { SignInFlow } from '../flows/flow';
 import { routeCallbackUri } from '../flows/uriHandlerFlow';
 import { SpotifyOAuthClient } from '../oauth/client';
@@ -35,8 +36,9 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
   const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
   const redactor = new Redactor();
   const logger = createLogChannelLogger(channel, redactor);
-  const host = new VscodeFlowHost(context.extension.id);
+  const host = new VscodeFlowHost(context.extension);
   const router = new CallbackRouter(logger);
+  const handoff = new CallbackHandoff(context.secrets, logger);
 
   const createClient = async (clientId: string) =>
     new SpotifyOAuthClient({
@@ -69,16 +71,12 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
   });
   await manager.initialize();
 
-  const environment = {
-    remoteExtensionHost: vscode.env.remoteName !== undefined,
-    webUi: vscode.env.uiKind === vscode.UIKind.Web,
-    webWorkerExtensionHost: typeof process === 'undefined',
-  };
-  const flowsNow = () => chooseFlows(environment, readSignInFlow(), availableFlows);
+  const flowsNow = async () => chooseFlows(await chooserFacts(host), readSignInFlow(), availableFlows);
   const ui = new VscodeAuthUi();
   const service = new AuthService({
     manager,
     router,
+    handoff,
     host,
     logger,
     ui,
@@ -113,7 +111,13 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
 
   context.subscriptions.push(
     vscode.window.registerUriHandler({
-      handleUri: (uri: vscode.Uri) => void routeCallbackUri(router, uri),
+      // A redirect no sign-in of this window waits for may belong to another window's (the direct
+      // flow's link lands in the last active window): pass it on, or count it as ignored.
+      handleUri: (uri: vscode.Uri) => {
+        if (!routeCallbackUri(router, uri)) {
+          void handoff.forward(uri.query).then((passed) => passed || router.ignore(), () => router.ignore());
+        }
+      },
     }),
     manager.onDidLoseGrant(async (e: GrantLostError) => {
       const again = vscode.l10n.t('Sign In Again');
@@ -136,7 +140,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     new SpotifyStatusBar(manager),
     vscode.commands.registerCommand('spotify.showLog', () => channel.show()),
     vscode.commands.registerCommand('spotify.setClientId', () => ui.promptClientId()),
-    vscode.commands.registerCommand('spotify.copyRedirectUri', async () => copyRedirectUri(await redirectUrisFor(flowsNow(), host))),
+    vscode.commands.registerCommand('spotify.copyRedirectUri', async () => copyRedirectUri(await redirectUrisFor(await flowsNow(), host))),
     vscode.commands.registerCommand('spotify.setClientSecret', async () => {
       const clientId = await ui.resolveClientId();
       if (clientId && (await promptClientSecret(context.secrets, clientSecretKey(clientId)))) {
@@ -144,7 +148,11 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
       }
     }),
   );
-  logger.info(`Spotify Authentication activated in ${Date.now() - started} ms (${vscode.env.appName}, ${vscode.env.uriScheme}, ${environment.webUi ? 'web' : 'desktop'} UI).`);
+  const env = host.environment;
+  logger.info(
+    `Spotify Authentication activated in ${Date.now() - started} ms (${vscode.env.appName}, ${vscode.env.uriScheme}, ${env.webUi ? 'web' : 'desktop'} UI, ` +
+      `${env.webWorkerExtensionHost ? 'web worker' : env.remoteExtensionHost ? 'remote' : 'local'} extension host).`,
+  );
   const api: SpotifyAuthApi = { version: 1, getAppToken: () => appTokens.get() };
   return api;
 }

@@ -1,18 +1,38 @@
 import * as vscode from 'vscode';
-import { FlowHost } from '../flows/flow';
+import { FlowEnvironment, FlowHost, RelayConfig } from '../flows/flow';
+import { readRelay } from './settings';
 
 /** The editor services the flows use, from the real VS Code API. */
 export class VscodeFlowHost implements FlowHost {
-  constructor(readonly extensionId: string) {}
+  readonly environment: FlowEnvironment;
+
+  constructor(private readonly extension: vscode.Extension<unknown>) {
+    this.environment = {
+      // remoteName is set in every extension host of a remote window; only a `workspace`
+      // extension actually runs on the remote machine.
+      remoteExtensionHost: vscode.env.remoteName !== undefined && extension.extensionKind === vscode.ExtensionKind.Workspace,
+      webUi: vscode.env.uiKind === vscode.UIKind.Web,
+      webWorkerExtensionHost: typeof process === 'undefined',
+    };
+  }
 
   readonly t = vscode.l10n.t;
+
+  get extensionId(): string {
+    return this.extension.id;
+  }
 
   get uriScheme(): string {
     return vscode.env.uriScheme;
   }
 
+  relay(): RelayConfig {
+    return readRelay(this.uriScheme);
+  }
+
   async asExternalUri(uri: string): Promise<string> {
-    // toString(true): keep the query readable; Spotify compares redirect URIs as strings.
+    // toString(true): the readable form. The default form escapes the query's `=` and `&`, and the
+    // relay flow needs a state that a relay's single decode leaves unchanged.
     return (await vscode.env.asExternalUri(vscode.Uri.parse(uri))).toString(true);
   }
 

@@ -4,6 +4,8 @@ import { FlowId } from '../flows/flow';
 /** How the ways back are named to people (the flows' own labels are for the log). */
 export function flowLabel(id: FlowId): string {
   switch (id) {
+    case 'relay':
+      return vscode.l10n.t('the redirect page');
     case 'uriHandler':
       return vscode.l10n.t('the VS Code link');
     case 'loopback':

@@ -2,6 +2,9 @@ import * as vscode from 'vscode';
 import { CLIENT_ID_PATTERN } from '../oauth/client';
 import { parseEndpointBase, SPOTIFY_ENDPOINTS, SpotifyEndpoints } from '../oauth/endpoints';
 import { FlowSetting, isFlowSetting } from '../flows/chooser';
+import { RelayConfig } from '../flows/flow';
+import { defaultRelayUrl } from '../flows/relayFlow';
+import { registrationProblem } from '../oauth/redirectUri';
 
 /**
  * The `spotify.*` settings, each read on its own so that one bad value (say a malformed
@@ -29,6 +32,23 @@ export function readEndpoints(): SpotifyEndpoints {
 export function readSignInFlow(): FlowSetting {
   const flow = config().get<string>('signInFlow', 'auto');
   return isFlowSetting(flow) ? flow : 'auto';
+}
+
+/**
+ * `spotify.relayUrl`: empty for VS Code's page (vscode.dev, or insiders.vscode.dev for Insiders).
+ * Application scope, so a workspace cannot send sign-ins elsewhere. Throws a TypeError naming the
+ * setting when the value is not a URI Spotify would let the user register.
+ */
+export function readRelay(uriScheme: string): RelayConfig {
+  const configured = (config().get<string>('relayUrl') ?? '').trim();
+  if (!configured) {
+    return { url: defaultRelayUrl(uriScheme), custom: false };
+  }
+  const problem = registrationProblem(configured);
+  if (problem) {
+    throw new TypeError(`spotify.relayUrl ${problem}: "${configured}"`);
+  }
+  return { url: configured, custom: configured !== defaultRelayUrl(uriScheme) };
 }
 
 export function readRefreshSkewMs(): number {

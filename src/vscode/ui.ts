@@ -3,6 +3,7 @@ import { AuthUi } from '../auth/authService';
 import { CLIENT_ID_PATTERN } from '../oauth/client';
 import { CancellationError } from '../oauth/errors';
 import { SignInFlow } from '../flows/flow';
+import { SignInAttempt } from '../flows/signIn';
 import { flowLabel } from './flowLabels';
 import { readClientId } from './settings';
 
@@ -38,26 +39,21 @@ export class VscodeAuthUi implements AuthUi {
     return id;
   }
 
-  async whileWaiting<T>(task: (signal: AbortSignal, report: (redirectUri: string) => void) => Promise<T>): Promise<T> {
+  async whileWaiting<T>(attempt: SignInAttempt, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Signing in to Spotify'), cancellable: true },
       async (progress, token) => {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort(new CancellationError()));
-        let current: string | undefined;
-        const report = (redirectUri: string) => {
-          current = redirectUri;
-          progress.report({
-            message: vscode.l10n.t(
-              'Approve in the browser. If it shows "INVALID_CLIENT: Invalid redirect URI", add this redirect URI to your Spotify app: {0}',
-              redirectUri,
-            ),
-          });
-        };
-        const hint = setTimeout(() => void this.stillWaiting(current), STILL_WAITING_MS);
+        progress.report({
+          message: vscode.l10n.t('Approve in the browser ({0}). Redirect URI: {1}', flowLabel(attempt.flow.id), attempt.redirectUri),
+        });
+        const live = { ended: false };
+        const hint = setTimeout(() => void this.stillWaiting(attempt, live), STILL_WAITING_MS);
         try {
-          return await task(controller.signal, report);
+          return await task(controller.signal);
         } finally {
+          live.ended = true;
           clearTimeout(hint);
           sub.dispose();
         }
@@ -65,22 +61,30 @@ export class VscodeAuthUi implements AuthUi {
     );
   }
 
-  /** Spotify shows redirect errors in the browser, never to us: say what to check, offer the URI. */
-  private async stillWaiting(redirectUri: string | undefined): Promise<void> {
-    if (!redirectUri) {
+  /**
+   * Spotify shows redirect errors in the browser, never to us: say what to check, offer the URI.
+   * A notice cannot be closed by code, so one clicked after its attempt ended copies nothing.
+   */
+  private async stillWaiting(attempt: SignInAttempt, live: { ended: boolean }): Promise<void> {
+    if (live.ended) {
       return;
     }
     const copy = vscode.l10n.t('Copy Redirect URI');
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t(
-        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI", "INVALID_CLIENT: Insecure redirect URI" or "redirect_uri: Not matching configuration", register {0} in your Spotify app exactly as shown, then try again.',
-        redirectUri,
+        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI", "INVALID_CLIENT: Insecure redirect URI" or "redirect_uri: Not matching configuration", add {0} to your Spotify app\'s Redirect URIs exactly as shown, press Save, then try again.',
+        attempt.redirectUri,
       ),
       copy,
     );
-    if (choice === copy) {
-      await vscode.env.clipboard.writeText(redirectUri);
+    if (choice !== copy) {
+      return;
     }
+    if (live.ended) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('That sign-in attempt has ended; nothing was copied. "Spotify: Copy Redirect URI" lists the URIs to register.'));
+      return;
+    }
+    await vscode.env.clipboard.writeText(attempt.redirectUri);
   }
 
   async offerNextFlow(_failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean> {

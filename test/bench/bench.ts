@@ -76,7 +76,7 @@ async function warmPath(): Promise<{ perSecond: number; reads: number }> {
   // Through AuthService, as the provider's getSessions calls it (scope normalization included).
   const service = new AuthService({
     manager, router: new CallbackRouter(nullLogger), host: {} as never, logger: nullLogger, ui: {} as never,
-    createClient: async () => ({}) as never, flows: () => [], timeoutMs: 1,
+    createClient: async () => ({}) as never, flows: async () => [], timeoutMs: 1,
   });
   const reads = shared.reads;
   const n = 500_000;

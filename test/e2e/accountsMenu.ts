@@ -13,16 +13,19 @@ import { openMenuWith, runScenario, Scenario } from './scenario';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
+/** Cancel the first way's waiting notice and finish through the way offered next (pasting). */
+const CANCEL_FIRST = process.env.SPOTIFY_E2E_CANCEL_FIRST === '1';
+const PASTING = FLOW === 'paste' || CANCEL_FIRST;
 
 async function main(): Promise<number> {
   const s = await Scenario.start({
-    name: WEB ? `web-${FLOW}` : FLOW,
+    name: WEB ? `web-${FLOW}` : CANCEL_FIRST ? `${FLOW}-cancel-first` : FLOW,
     web: WEB,
     settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.signInFlow': FLOW, 'spotify.showStatusBar': true },
   });
   const { page, context, emulator } = s;
   try {
-    console.log(`Browser scenario (signInFlow=${FLOW}${WEB ? ', browser bundle in the web worker host' : ''})`);
+    console.log(`Browser scenario (signInFlow=${FLOW}${WEB ? ', browser bundle in the web worker host' : ''}${CANCEL_FIRST ? ', first way cancelled' : ''})`);
     await s.openWorkbench();
     await s.step('the Accounts menu offers "Sign in with Spotify"', async () => {
       await openMenuWith(page, /Sign in with Spotify/);
@@ -48,7 +51,32 @@ async function main(): Promise<number> {
       await spotifyTab.locator('#approve').waitFor({ timeout: 20_000 });
       await s.snap('waiting-notification');
       await s.snap('spotify-consent', spotifyTab);
+      const sent = emulator.authorizeRequests.at(-1)!.get('redirect_uri');
+      const expected = FLOW === 'auto' ? s.relayUrl : FLOW === 'loopback' ? /^http:\/\/127\.0\.0\.1:\d+\/callback$/ : 'http://127.0.0.1/callback';
+      if (typeof expected === 'string' ? sent !== expected : !expected.test(sent ?? '')) {
+        throw new Error(`redirect_uri sent: ${sent}`);
+      }
     });
+    if (CANCEL_FIRST) {
+      await s.step('cancelling the waiting notice offers the next way at once; taking it opens Spotify again', async () => {
+        await page.bringToFront();
+        const waiting = page.locator('.notification-toast').filter({ hasText: 'Signing in to Spotify' }).first();
+        await waiting.waitFor({ timeout: 10_000 });
+        await waiting.getByRole('button', { name: 'Cancel' }).click();
+        const offer = page.locator('.notification-toast').filter({ hasText: 'Try another way' }).first();
+        await offer.waitFor({ timeout: 5_000 });
+        await page.waitForTimeout(500); // let the toast finish sliding in before the picture
+        await s.snap('offer-next-way');
+        const next = context.waitForEvent('page', { timeout: 30_000 });
+        await offer.getByRole('button', { name: 'Try Another Way' }).click();
+        spotifyTab = await next;
+        await spotifyTab.locator('#approve').waitFor({ timeout: 20_000 });
+        const sent = emulator.authorizeRequests.map((p) => p.get('redirect_uri'));
+        if (JSON.stringify(sent) !== JSON.stringify([s.relayUrl, 'http://127.0.0.1/callback'])) {
+          throw new Error(`redirect URIs sent: ${sent.join(', ')}`);
+        }
+      });
+    }
     await s.step('approving there brings the sign-in back to VS Code', async () => {
       // What the address bar shows: the redirect target, even when nothing answers there.
       let addressBar = '';
@@ -59,7 +87,7 @@ async function main(): Promise<number> {
       });
       await spotifyTab.locator('#approve').click();
       await spotifyTab.waitForLoadState().catch(() => undefined);
-      if (FLOW === 'paste') {
+      if (PASTING) {
         // The browser ends on an address nobody serves; the person copies it into VS Code.
         for (let i = 0; i < 100 && !addressBar; i++) {
           await page.waitForTimeout(100);

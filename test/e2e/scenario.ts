@@ -24,6 +24,7 @@ export class Scenario {
 
   private constructor(
     readonly out: string,
+    readonly relayUrl: string,
     readonly emulator: SpotifyEmulator,
     readonly server: RunningCodeServer,
     readonly context: any,
@@ -36,11 +37,13 @@ export class Scenario {
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     const port = await freePort();
-    const emulator = new SpotifyEmulator({
-      apps: [{ clientId: DEFAULT_CLIENT_ID, name: 'VS Code (emulated app)', redirectUris: ['http://127.0.0.1/callback'], redirectPrefixes: [`http://127.0.0.1:${port}/`] }],
-    });
+    const emulator = new SpotifyEmulator({ apps: [] });
     // 127.0.0.2: code-server rewrites links to 127.0.0.1:PORT into its port-forwarding route.
     const emulatorUrl = await emulator.start(0, '127.0.0.2', o.web ? selfSignedCertificate(out) : undefined);
+    // vscode.dev/redirect does not serve code-server, so the emulator's relay stands in for the one
+    // a code-server user hosts; the app registers exactly the URIs the extension lists here.
+    const relayUrl = await emulator.startRelay();
+    emulator.config.apps.push({ clientId: DEFAULT_CLIENT_ID, name: 'VS Code (emulated app)', redirectUris: [relayUrl, 'http://127.0.0.1/callback'] });
     const server = await startCodeServer({
       dir: path.join(out, 'host'),
       port,
@@ -48,6 +51,7 @@ export class Scenario {
       settings: {
         'spotify.accountsUrl': emulatorUrl,
         'spotify.apiUrl': emulatorUrl,
+        'spotify.relayUrl': relayUrl,
         'workbench.startupEditor': 'none',
         'git.openRepositoryInParentFolders': 'never',
         ...o.settings,
@@ -67,7 +71,7 @@ export class Scenario {
     if (process.env.E2E_DEBUG) {
       page.on('console', (m: any) => console.log(`[console] ${m.type()} ${m.text().slice(0, 400)}`));
     }
-    return new Scenario(out, emulator, server, context, page, !!o.web);
+    return new Scenario(out, relayUrl, emulator, server, context, page, !!o.web);
   }
 
   /** Saves a numbered screenshot of `p` (the workbench by default); returns its path. */

@@ -10,17 +10,14 @@ import * as http from 'http';
 import * as https from 'https';
 import { AddressInfo } from 'net';
 import { SCRIPT_APPROVE_PAGE } from './pages';
+import { relayRedirect } from './relay';
 
 export interface EmulatorApp {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly name?: string;
+  /** Matched exactly, as Spotify does; a port-less loopback registration accepts any port. */
   readonly redirectUris: readonly string[];
-  /**
-   * Emulator-only relaxation: redirect URIs starting with one of these are accepted. code-server's
-   * callback URL carries a per-request `vscode-reqid`, so no exact URI can be registered for it.
-   */
-  readonly redirectPrefixes?: readonly string[];
   /** Development Mode allowlist of user ids; undefined lets everyone in. */
   readonly allowlist?: readonly string[];
   /** False models an app whose owner has no Premium: the Web API answers 403. */
@@ -54,6 +51,8 @@ export interface EmulatorConfig {
   codeTtlMs: number;
   /** Refresh tokens die this long after consent; refreshing does not extend it. */
   grantTtlMs: number;
+  /** The page an unregistered redirect URI gets; Spotify has shown both texts. */
+  redirectErrorText: 'INVALID_CLIENT: Invalid redirect URI' | 'redirect_uri: Not matching configuration';
 }
 
 interface CodeRecord {
@@ -113,6 +112,7 @@ export class SpotifyEmulator {
   private readonly consents = new Map<string, Set<string>>();
   private readonly pendingConsents = new Map<string, PendingConsent>();
   private server?: http.Server;
+  private relayServer?: http.Server;
   private scheme = 'http';
   private readonly sockets = new Set<import('net').Socket>();
   /** Every code and token ever issued, for leak checks over logs and messages. */
@@ -131,6 +131,7 @@ export class SpotifyEmulator {
       accessTokenTtlS: config.accessTokenTtlS ?? 3600,
       codeTtlMs: config.codeTtlMs ?? 60_000,
       grantTtlMs: config.grantTtlMs ?? 183 * 24 * 3600 * 1000,
+      redirectErrorText: config.redirectErrorText ?? 'INVALID_CLIENT: Invalid redirect URI',
     };
   }
 
@@ -169,12 +170,53 @@ export class SpotifyEmulator {
     return this.url;
   }
 
+  /**
+   * Serves the relay page (what `https://vscode.dev/redirect` does, see ./relay.ts) at
+   * `http://<host>:<port>/redirect`, on its own listener: the accounts service may sit on
+   * 127.0.0.2 for code-server's sake, but a redirect URI Spotify accepts over plain http must be on
+   * 127.0.0.1 or [::1]. Returns the relay's URL, which the app registers exactly.
+   */
+  async startRelay(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = http.createServer((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      if (req.method !== 'GET' || url.pathname !== '/redirect') {
+        res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end('Not found');
+        return;
+      }
+      this.bump('GET /redirect');
+      const answer = relayRedirect(url);
+      if ('location' in answer) {
+        res.writeHead(302, { Location: answer.location, 'Cache-Control': 'no-store' });
+        res.end();
+      } else {
+        this.bump('relay:refused');
+        res.writeHead(400, { 'Content-Type': 'text/html; charset=utf-8' });
+        res.end(answer.page);
+      }
+    });
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.relayServer = server;
+    const addr = server.address() as AddressInfo;
+    return `http://${host}:${addr.port}/redirect`;
+  }
+
   async stop(): Promise<void> {
     for (const s of this.sockets) {
       s.destroy();
     }
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(
+      [this.server, this.relayServer].map((srv) => new Promise<void>((resolve) => (srv ? srv.close(() => resolve()) : resolve()))),
+    );
     this.server = undefined;
+    this.relayServer = undefined;
   }
 
   now(): number {
@@ -323,8 +365,13 @@ export class SpotifyEmulator {
       return this.text(res, 400, problem);
     }
     if (p.get('response_type') !== 'code') {
-      // The implicit grant (response_type=token) was removed on 27 November 2025.
-      return this.redirectBack(res, redirectUri, { error: 'unsupported_response_type', state: p.get('state') ?? undefined });
+      // The implicit grant (response_type=token) was removed on 27 November 2025; the refusal comes
+      // back in the fragment, where that grant's answers went, not in the query.
+      const url = new URL(redirectUri);
+      url.hash = new URLSearchParams({ error: 'unsupported_response_type', ...(p.get('state') ? { state: p.get('state')! } : {}) }).toString();
+      res.writeHead(302, { Location: url.toString() });
+      res.end();
+      return;
     }
     const scopes = (p.get('scope') ?? '').split(' ').filter(Boolean);
     if (scopes.some((s) => !SPOTIFY_SCOPES.has(s))) {
@@ -385,32 +432,24 @@ export class SpotifyEmulator {
     this.redirectBack(res, p.get('redirect_uri')!, { code, state: p.get('state') ?? undefined });
   }
 
-  /** Spotify's redirect-URI rules; returns the plain-text error page or undefined when accepted. */
+  /**
+   * Spotify's redirect-URI rules; returns the plain-text error page or undefined when accepted.
+   * Exact text match, query included (RFC 9700); the only latitude is the one Spotify documents: a
+   * loopback IP literal registered without a port accepts any port. An unregistered URI is
+   * `Invalid redirect URI` whatever it looks like (`http://localhost…` included); `Insecure
+   * redirect URI` is for an insecure URI that is still registered from before the rules.
+   */
   redirectProblem(app: EmulatorApp, redirectUri: string): string | undefined {
-    let url: URL;
-    try {
-      url = new URL(redirectUri);
-    } catch {
-      return 'INVALID_CLIENT: Invalid redirect URI';
+    // Written apart from the extension's own check (src/oauth/redirectUri.ts) on purpose: a shared
+    // bug would pass both. Text only: `new URL` would add a slash to a bare origin.
+    const portless = /^http:\/\/(127\.0\.0\.1|\[::1\]):([0-9]+)(?=$|[/?#])/.exec(redirectUri);
+    const candidates = portless && Number(portless[2]) <= 65535 ? [redirectUri, `http://${portless[1]}${redirectUri.slice(portless[0].length)}`] : [redirectUri];
+    const registered = app.redirectUris.find((r) => candidates.includes(r));
+    if (registered === undefined) {
+      return this.config.redirectErrorText;
     }
-    if (app.redirectUris.includes(redirectUri)) {
-      return url.protocol === 'http:' && !isLoopbackLiteral(url.hostname) ? 'INVALID_CLIENT: Insecure redirect URI' : undefined;
-    }
-    if (url.protocol === 'http:' && isLoopbackLiteral(url.hostname) && url.port !== '') {
-      // A loopback URI registered without a port accepts any port (RFC 8252 §7.3).
-      const portless = new URL(redirectUri);
-      portless.port = '';
-      if (app.redirectUris.includes(portless.toString())) {
-        return undefined;
-      }
-    }
-    if (app.redirectPrefixes?.some((prefix) => redirectUri.startsWith(prefix))) {
-      return undefined;
-    }
-    if (url.protocol === 'http:' && !isLoopbackLiteral(url.hostname)) {
-      return 'INVALID_CLIENT: Insecure redirect URI';
-    }
-    return 'INVALID_CLIENT: Invalid redirect URI';
+    const insecure = registered.startsWith('http://') && !/^http:\/\/(127\.0\.0\.1|\[::1\])(?=$|[:/?#])/.test(registered);
+    return insecure ? 'INVALID_CLIENT: Insecure redirect URI' : undefined;
   }
 
   private redirectBack(res: http.ServerResponse, redirectUri: string, params: Record<string, string | undefined>): void {
@@ -614,11 +653,6 @@ export class SpotifyEmulator {
     res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end(body);
   }
-}
-
-function isLoopbackLiteral(hostname: string): boolean {
-  // `localhost` is refused by Spotify since November 2025: only IP literals count.
-  return hostname === '127.0.0.1' || hostname === '[::1]';
 }
 
 function token(prefix: string, issued?: Set<string>): string {

@@ -11,18 +11,22 @@ import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { REPO } from './codeServer';
 
 async function main(): Promise<void> {
-  const emulator = new SpotifyEmulator({
-    autoApprove: true,
-    apps: [{ clientId: DEFAULT_CLIENT_ID, redirectUris: ['vscode://spotify-auth.spotify-authentication/callback', 'http://127.0.0.1/callback'] }],
-  });
+  const emulator = new SpotifyEmulator({ autoApprove: true, apps: [] });
   const url = await emulator.start();
+  // The emulator's relay stands in for vscode.dev/redirect; the app registers exactly the list the
+  // extension shows on desktop with that relay.
+  const relayUrl = await emulator.startRelay();
+  emulator.config.apps.push({
+    clientId: DEFAULT_CLIENT_ID,
+    redirectUris: [relayUrl, 'vscode://spotify-auth.spotify-authentication/callback', 'http://127.0.0.1/callback'],
+  });
   const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-electron-'));
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(userData, 'User/settings.json'),
-    JSON.stringify({ 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url }),
+    JSON.stringify({ 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url, 'spotify.relayUrl': relayUrl }),
   );
-  const env = { SPOTIFY_EMULATOR_URL: url };
+  const env = { SPOTIFY_EMULATOR_URL: url, SPOTIFY_RELAY_URL: relayUrl };
   const vscodeExecutablePath = await downloadAndUnzipVSCode('1.100.3');
   trustConsumer(vscodeExecutablePath);
   try {

@@ -22,11 +22,12 @@ async function main(): Promise<number> {
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
   const port = await freePort();
-  const emulator = new SpotifyEmulator({
-    autoApprove: true,
-    apps: [{ clientId: DEFAULT_CLIENT_ID, name: 'Integration', redirectUris: ['http://127.0.0.1/callback'], redirectPrefixes: [`http://127.0.0.1:${port}/`] }],
-  });
+  // The app registers exactly what the extension lists for code-server with a relay of its own:
+  // the relay page and the loopback/paste URI. No prefix, no other latitude.
+  const emulator = new SpotifyEmulator({ autoApprove: true, apps: [] });
   const emulatorUrl = await emulator.start(0, EMULATOR_HOST);
+  const relayUrl = await emulator.startRelay();
+  emulator.config.apps.push({ clientId: DEFAULT_CLIENT_ID, name: 'Integration', redirectUris: [relayUrl, 'http://127.0.0.1/callback'] });
   const server = await startCodeServer({
     dir: path.join(OUT, 'host'),
     port,
@@ -35,9 +36,10 @@ async function main(): Promise<number> {
       'spotify.clientId': DEFAULT_CLIENT_ID,
       'spotify.accountsUrl': emulatorUrl,
       'spotify.apiUrl': emulatorUrl,
+      'spotify.relayUrl': relayUrl,
       'workbench.startupEditor': 'none',
     },
-    env: { SPOTIFY_EMULATOR_URL: emulatorUrl },
+    env: { SPOTIFY_EMULATOR_URL: emulatorUrl, SPOTIFY_RELAY_URL: relayUrl },
     logLevel: 'trace',
     // The test host trusts the consumer, as VS Code's product.json trusts git for GitHub, because
     // the payload mode refuses the consent dialog. The browser scenario clicks that dialog for real.

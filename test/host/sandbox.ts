@@ -15,12 +15,14 @@ async function main(): Promise<void> {
   if (realClientId) {
     settings['spotify.clientId'] = realClientId;
   } else {
-    emulator = new SpotifyEmulator({
-      apps: [{ clientId: DEFAULT_CLIENT_ID, name: 'Sandbox app (emulated)', redirectUris: ['http://127.0.0.1/callback'], redirectPrefixes: [`http://127.0.0.1:${port}/`] }],
-    });
+    emulator = new SpotifyEmulator({ apps: [] });
     // 127.0.0.2: code-server would rewrite links to 127.0.0.1:PORT into its port-forwarding route.
     const url = await emulator.start(Number(process.env.EMULATOR_PORT) || (await freePort()), '127.0.0.2');
-    Object.assign(settings, { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url });
+    // The relay page stands in for vscode.dev/redirect, which does not serve code-server; the app
+    // registers exactly the URIs the extension lists here, as a user would.
+    const relayUrl = await emulator.startRelay();
+    emulator.config.apps.push({ clientId: DEFAULT_CLIENT_ID, name: 'Sandbox app (emulated)', redirectUris: [relayUrl, 'http://127.0.0.1/callback'] });
+    Object.assign(settings, { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url, 'spotify.relayUrl': relayUrl });
   }
   const server = await startCodeServer({
     dir: path.join(REPO, '.vscode-test/sandbox'),

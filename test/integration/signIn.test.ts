@@ -18,7 +18,7 @@ suite('Spotify provider in a real VS Code host', () => {
     assert.strictEqual(await consumerSession(), undefined);
   });
 
-  test('signs in through the browser and the URI handler, redirect from asExternalUri', async () => {
+  test('signs in through the relay page into code-server\'s real URI handler, with a registered redirect URI', async () => {
     const before = await emulator('/__emulator/stats');
     const summary = await vscode.commands.executeCommand<{ id: string; account: string; scopes: string[] }>('spotify.signIn', [
       'user-read-private',
@@ -29,8 +29,15 @@ suite('Spotify provider in a real VS Code host', () => {
     assert.deepStrictEqual(summary.scopes, ['user-read-private', 'user-top-read']);
     const stats = await emulator('/__emulator/stats');
     const authorize = stats.authorizeRequests.at(-1);
-    // The redirect went through the workbench (asExternalUri), not a hard-coded vscode:// URI.
-    assert.match(authorize.redirect_uri, /^http:\/\/127\.0\.0\.1:\d+\/.*callback\?.*vscode-scheme=code-oss/);
+    // The fixed relay address went to Spotify; this window's callback (asExternalUri, with its
+    // per-request reqid and our nonce) travelled in state.
+    assert.strictEqual(authorize.redirect_uri, process.env.SPOTIFY_RELAY_URL);
+    const callback = decodeURIComponent(authorize.state);
+    const nonce = '&vscode-query=nonce(%3D|=)[A-Za-z0-9_-]{32}$';
+    const codeServer = new RegExp(`^http://127\\.0\\.0\\.1:\\d+/.*callback\\?vscode-reqid=\\d+&vscode-scheme=code-oss&vscode-authority=spotify-auth\\.spotify-authentication&vscode-path=(%2F|/)callback${nonce}`);
+    const desktop = /^vscode(-insiders)?:\/\/spotify-auth\.spotify-authentication\/callback\?nonce=[A-Za-z0-9_-]{32}&windowId=\d+$/;
+    assert.ok(codeServer.test(callback) || desktop.test(callback), `this window's callback in state: ${callback.replace(/nonce=[^&]*/, 'nonce=…')}`);
+    assert.strictEqual(stats.counts['GET /redirect'] - (before.counts['GET /redirect'] ?? 0), 1, 'the browser went through the relay once');
     assert.strictEqual(authorize.code_challenge_method, 'S256');
     assert.strictEqual((stats.counts['token:authorization_code'] ?? 0) - (before.counts['token:authorization_code'] ?? 0), 1);
   });

@@ -1,7 +1,13 @@
+import { relayRedirect } from '../emulator/relay';
+
+/** Relay pages the browser "visits" in-process, as vscode.dev/redirect would answer (../emulator/relay.ts). */
+export const RELAY_PAGES = ['https://vscode.dev/redirect', 'https://insiders.vscode.dev/redirect'];
+
 /**
  * A scripted browser for unit tests: opens the authorize URL on the emulator, approves or denies
- * on its consent page (or takes its auto-approval), and hands the final redirect to `deliver`,
- * as the OS hands a vscode:// link to VS Code's URI handler.
+ * on its consent page (or takes its auto-approval), follows a relay page when Spotify redirects to
+ * one, and hands the final redirect to `deliver`, as the OS hands a vscode:// link to VS Code's URI
+ * handler.
  */
 export interface FakeBrowserOptions {
   /** What the user does on the consent page. */
@@ -16,6 +22,8 @@ export interface FakeBrowserOptions {
 export class FakeBrowser {
   readonly opened: string[] = [];
   readonly pages: string[] = [];
+  /** Every redirect Spotify answered with, before any relay. */
+  readonly redirects: string[] = [];
   private cookie = '';
 
   constructor(public opts: FakeBrowserOptions) {}
@@ -44,7 +52,16 @@ export class FakeBrowser {
       this.pages.push(await res.text());
       return true;
     }
-    const location = res.headers.get('location')!;
+    let location = res.headers.get('location')!;
+    this.redirects.push(location);
+    if (RELAY_PAGES.includes(location.split('?')[0])) {
+      const answer = relayRedirect(new URL(location));
+      if ('page' in answer) {
+        this.pages.push(answer.page);
+        return true;
+      }
+      location = answer.location;
+    }
     const final = this.opts.rewrite ? this.opts.rewrite(location) : location;
     setTimeout(() => this.opts.deliver(final), 0);
     return true;

@@ -1,6 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
-import { AuthorizationResult, FlowContext, openAuthorization, SignInFlow } from '../flow';
+import { withoutLoopbackPort } from '../../oauth/redirectUri';
+import { AuthorizationResult, FlowContext, FlowUnavailableError, openAuthorization, SignInFlow } from '../flow';
 
 /** Registered once at Spotify without a port; Spotify then accepts any port on it (RFC 8252 §7.3). */
 export const LOOPBACK_REGISTERED_URI = 'http://127.0.0.1/callback';
@@ -27,13 +28,34 @@ export const loopbackFlow: SignInFlow = {
     const server = await LoopbackServer.start();
     try {
       server.onCallback = (query) => ctx.router.handle(query);
-      const { pending, code } = await openAuthorization(ctx, `http://127.0.0.1:${server.port}/callback`, LOOPBACK_REGISTERED_URI);
+      const { pending, code } = await openAuthorization(ctx, await browserAddress(ctx, server.port), LOOPBACK_REGISTERED_URI);
       return { code: await code, pending };
     } finally {
       await server.close();
     }
   },
 };
+
+/**
+ * The address the browser reaches the server at. Where the extension host and the browser share a
+ * machine, the server's own. In a desktop Remote window whose extension host runs remotely,
+ * asExternalUri forwards the port and returns `127.0.0.1:<local port>`; anything else (code-server
+ * answers with its `/proxy/<port>/` route) cannot match the port-less registration, so this flow
+ * steps aside for the next. In a web workbench the flow runs only when forced by the user, who
+ * then vouches that the browser is on the server's machine.
+ */
+async function browserAddress(ctx: FlowContext, port: number): Promise<string> {
+  const local = `http://127.0.0.1:${port}/callback`;
+  const env = ctx.host.environment;
+  if (!env.remoteExtensionHost || env.webUi) {
+    return local;
+  }
+  const external = await ctx.host.asExternalUri(local);
+  if (withoutLoopbackPort(external) !== LOOPBACK_REGISTERED_URI) {
+    throw new FlowUnavailableError(`The browser reaches the local server only at ${external.split('?')[0]}, which is not a 127.0.0.1 address.`);
+  }
+  return external;
+}
 
 export class LoopbackServer {
   /** Called with the query of each GET /callback; returns true when it belonged to a sign-in. */

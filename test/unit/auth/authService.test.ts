@@ -109,10 +109,10 @@ describe('auth/AuthService (provider logic) against the emulator', () => {
   it('cancellation from the progress notification stops the sign-in', async () => {
     const t = setup(emu);
     t.browser.opts.deliver = () => undefined;
-    t.ui.whileWaiting = (task) => {
+    t.ui.whileWaiting = (_attempt, task) => {
       const ac = new AbortController();
       setTimeout(() => ac.abort(new CancellationError()), 30);
-      return task(ac.signal, () => undefined);
+      return task(ac.signal);
     };
     await assert.rejects(t.service.createSession(['user-read-private']), CancellationError);
     assert.strictEqual(t.router.size, 0);

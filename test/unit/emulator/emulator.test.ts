@@ -26,16 +26,54 @@ describe('Spotify emulator fidelity', () => {
     return fetch(`${base}/authorize?${p}`, { redirect: 'manual' });
   };
 
-  it('redirect URIs: exact match, port-free loopback, localhost and http refused', () => {
+  it('redirect URIs: exact match, query included; port-free loopback; nothing else', () => {
     const problem = (uri: string) => emu.redirectProblem(emu.config.apps[0], uri);
+    const invalid = 'INVALID_CLIENT: Invalid redirect URI';
     assert.strictEqual(problem('vscode://p.e/callback'), undefined);
     assert.strictEqual(problem('https://example.org/cb/'), undefined);
     assert.strictEqual(problem('http://127.0.0.1:53123/callback'), undefined, 'any port on a port-less loopback registration');
-    assert.strictEqual(problem('https://example.org/cb'), 'INVALID_CLIENT: Invalid redirect URI', 'trailing slash matters');
-    assert.strictEqual(problem('VSCODE://p.e/callback'), 'INVALID_CLIENT: Invalid redirect URI', 'case matters');
-    assert.strictEqual(problem('http://localhost:53123/callback'), 'INVALID_CLIENT: Insecure redirect URI');
-    assert.strictEqual(problem('http://example.org/cb/'), 'INVALID_CLIENT: Insecure redirect URI');
-    assert.strictEqual(problem('http://127.0.0.1:5/other'), 'INVALID_CLIENT: Invalid redirect URI');
+    assert.strictEqual(problem('https://example.org/cb'), invalid, 'trailing slash matters');
+    assert.strictEqual(problem('VSCODE://p.e/callback'), invalid, 'case matters');
+    assert.strictEqual(problem('vscode://p.e/callback?windowId=1'), invalid, 'a query the registration lacks (desktop\'s windowId)');
+    assert.strictEqual(problem('vscode://p.e/callback/'), invalid);
+    assert.strictEqual(problem('vscode://p.e/callbackX'), invalid, 'no prefix match');
+    assert.strictEqual(problem('vscode://p.e/callback#x'), invalid);
+    assert.strictEqual(problem('http://127.0.0.1:53123/callback?x=1'), invalid, 'the port is the only latitude');
+    assert.strictEqual(problem('http://127.0.0.1:53123/callbackX'), invalid);
+    assert.strictEqual(problem('http://localhost:53123/callback'), invalid, 'an unregistered localhost URI is simply invalid');
+    assert.strictEqual(problem('http://localhost/callback'), invalid);
+    assert.strictEqual(problem('http://example.org/cb/'), invalid);
+    assert.strictEqual(problem('http://127.0.0.1:5/other'), invalid);
+    assert.strictEqual(problem('http://127.0.0.2:5/callback'), invalid, 'only 127.0.0.1 and [::1] are loopback literals here');
+    assert.strictEqual(problem('https://127.0.0.1:53123/callback'), invalid, 'port latitude is for http loopback only');
+    emu.config.redirectErrorText = 'redirect_uri: Not matching configuration';
+    assert.strictEqual(problem('vscode://p.e/other'), 'redirect_uri: Not matching configuration');
+  });
+
+  it('a bare loopback origin registered without a port: any port, compared as text (no slash added)', () => {
+    const app = { clientId: DEFAULT_CLIENT_ID, redirectUris: ['http://127.0.0.1', 'http://[::1]/cb', 'http://localhost/callback', 'http://example.org/old'] };
+    const problem = (uri: string) => emu.redirectProblem(app, uri);
+    assert.strictEqual(problem('http://127.0.0.1'), undefined);
+    assert.strictEqual(problem('http://127.0.0.1:8000'), undefined);
+    assert.strictEqual(problem('http://127.0.0.1:8000/'), 'INVALID_CLIENT: Invalid redirect URI', 'new URL() would add this slash');
+    assert.strictEqual(problem('http://[::1]:9/cb'), undefined);
+    // Registered before the rules and insecure: Spotify then names it insecure.
+    assert.strictEqual(problem('http://localhost/callback'), 'INVALID_CLIENT: Insecure redirect URI');
+    assert.strictEqual(problem('http://localhost:9/callback'), 'INVALID_CLIENT: Invalid redirect URI', 'localhost gets no port latitude');
+    assert.strictEqual(problem('http://example.org/old'), 'INVALID_CLIENT: Insecure redirect URI');
+  });
+
+  it('agrees with the extension\'s own check on every case above (written apart on purpose)', async () => {
+    const { redirectUriMatches } = await import('../../../src/oauth/redirectUri');
+    const registered = ['vscode://p.e/callback', 'http://127.0.0.1', 'http://127.0.0.1/callback', 'https://vscode.dev/redirect'];
+    const sent = ['vscode://p.e/callback', 'vscode://p.e/callback?windowId=1', 'http://127.0.0.1:8000', 'http://127.0.0.1:8000/', 'http://127.0.0.1:1/callback',
+      'http://127.0.0.1:1/callback?a', 'https://vscode.dev/redirect', 'https://vscode.dev/redirect/', 'http://localhost:1/callback', 'http://127.0.0.1:99999999/callback'];
+    for (const r of registered) {
+      for (const s of sent) {
+        const emulatorSays = emu.redirectProblem({ clientId: DEFAULT_CLIENT_ID, redirectUris: [r] }, s) === undefined;
+        assert.strictEqual(redirectUriMatches(r, s), emulatorSays, `${r} vs ${s}`);
+      }
+    }
   });
 
   it('a rejected redirect URI is a plain-text page, never a redirect', async () => {
@@ -48,7 +86,7 @@ describe('Spotify emulator fidelity', () => {
     assert.strictEqual(await (await authorize({ scope: 'user-read-private made-up' })).text(), 'Illegal scope');
     const implicit = await authorize({ response_type: 'token' });
     assert.strictEqual(implicit.status, 302);
-    assert.match(implicit.headers.get('location')!, /error=unsupported_response_type/);
+    assert.strictEqual(implicit.headers.get('location'), 'vscode://p.e/callback#error=unsupported_response_type&state=s', 'in the fragment');
   });
 
   it('requires PKCE S256', async () => {
@@ -98,5 +136,27 @@ describe('Spotify emulator fidelity', () => {
     assert.strictEqual((await fetch(`${base}/v1/me`)).status, 401);
     assert.strictEqual(emu.count('GET /v1/me'), 3);
     assert.strictEqual(emu.count('fault:status'), 2);
+  });
+
+  it('the relay page forwards only to the targets vscode.dev/redirect serves, appending code and state', async () => {
+    const relay = await emu.startRelay();
+    assert.match(relay, /^http:\/\/127\.0\.0\.1:\d+\/redirect$/);
+    const go = (params: Record<string, string>) => fetch(`${relay}?${new URLSearchParams(params)}`, { redirect: 'manual' });
+    const target = 'vscode://p.e/callback?nonce=abc&windowId=2';
+    const ok = await go({ code: 'C', state: target });
+    assert.strictEqual(ok.status, 302);
+    const to = new URL(ok.headers.get('location')!);
+    assert.strictEqual(`${to.protocol}//${to.host}${to.pathname}`, 'vscode://p.e/callback');
+    assert.deepStrictEqual([...to.searchParams], [['nonce', 'abc'], ['windowId', '2'], ['code', 'C'], ['state', target]]);
+    for (const bad of ['code-oss://p.e/callback', 'cursor://p.e/callback', 'https://evil.example/callback', 'https://vscode.dev.evil.example/x', 'not a url']) {
+      const res = await go({ code: 'C', state: bad });
+      assert.strictEqual(res.status, 400, bad);
+      assert.match(await res.text(), /does not forward|not an address/);
+    }
+    for (const fine of ['https://insiders.vscode.dev/callback?vscode-reqid=1', 'https://x.github.dev/extension-auth-callback?state=1', 'http://127.0.0.1:8080/stable-1/callback']) {
+      assert.strictEqual((await go({ code: 'C', state: fine })).status, 302, fine);
+    }
+    assert.strictEqual((await fetch(`${relay}?code=C`, { redirect: 'manual' })).status, 400, 'no state');
+    assert.strictEqual(emu.count('relay:refused'), 6);
   });
 });

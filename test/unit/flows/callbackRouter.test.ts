@@ -3,6 +3,7 @@ import { CallbackRouter } from '../../../src/flows/callbackRouter';
 import { routeCallbackUri } from '../../../src/flows/uriHandlerFlow';
 import { CancellationError, OAuthError } from '../../../src/oauth/errors';
 import { captureLogger } from '../helpers';
+import { english } from '../../../src/auth/describeError';
 
 describe('flows/callbackRouter', () => {
   it('completes the sign-in whose state matches, once', async () => {
@@ -68,7 +69,8 @@ describe('flows/signIn (authorizeWithFlows)', () => {
     };
     const sizes: number[] = [];
     await assert.rejects(
-      authorizeWithFlows([failing as never, failing as never], { router, logger: captureLogger().logger } as never, new AbortController().signal, 1000, {
+      authorizeWithFlows([failing as never, failing as never], { router, logger: captureLogger().logger, host: { t: english } } as never, new AbortController().signal, 1000, {
+        whileWaiting: (_attempt, task) => task(new AbortController().signal),
         offerNextFlow: async () => {
           sizes.push(router.size);
           return true;

@@ -25,6 +25,8 @@ describe('flows: loopback and paste against the emulator', () => {
       extensionId: 'p.e',
       t: english,
       uriScheme: 'vscode',
+      environment: { remoteExtensionHost: false, webUi: false, webWorkerExtensionHost: false },
+      relay: () => ({ url: 'https://vscode.dev/redirect', custom: false }),
       asExternalUri: async (u) => u,
       openExternal: async (url) => {
         const res = await fetch(url, { redirect: 'manual' });
