@@ -9,7 +9,7 @@
  * page console and, on failure, the workbench's logs.
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
-import { openMenuWith, runScenario, Scenario } from './scenario';
+import { chooseMenuItem, openMenuWith, runScenario, Scenario } from './scenario';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
     });
     const popupPromise = context.waitForEvent('page', { timeout: 30_000 });
     await s.step('choosing it starts the sign-in (allowing the extension when VS Code asks)', async () => {
-      await page.getByRole('menuitem', { name: /Sign in with Spotify/ }).first().click();
+      await chooseMenuItem(page, /Sign in with Spotify/);
       // VS Code 1.100 takes the menu choice as consent; other versions ask with a dialog.
       const allow = page.getByRole('button', { name: 'Allow' });
       if (await allow.waitFor({ timeout: 3000 }).then(() => true, () => false)) {

@@ -212,6 +212,21 @@ export async function openMenuWith(page: any, name: RegExp): Promise<void> {
 }
 
 
+/**
+ * Chooses a menu item of the open Accounts menu. A menu ignores a click that lands while it is
+ * still opening, so the click is repeated while the item is still shown.
+ */
+export async function chooseMenuItem(page: any, name: RegExp): Promise<void> {
+  const item = page.getByRole('menuitem', { name }).first();
+  for (let attempt = 0; attempt < 5; attempt++) {
+    await page.waitForTimeout(300);
+    if (!(await item.isVisible().catch(() => false))) {
+      return;
+    }
+    await item.click({ timeout: 5000 }).catch(() => undefined);
+  }
+}
+
 /** Debug aid: the workbench's log files live in the browser's IndexedDB when extensions run there. */
 export async function dumpBrowserLogs(page: any): Promise<string> {
   return page.evaluate(async () => {

@@ -33,7 +33,11 @@ async function main(): Promise<void> {
     trustedDomains: emulator ? [emulator.url] : [],
   });
   console.log(`\nSandbox VS Code: ${server.url}/?folder=${encodeURIComponent(server.workspace)}`);
-  console.log(emulator ? `Spotify emulator: ${emulator.url} (Client ID ${DEFAULT_CLIENT_ID})` : 'Using real Spotify with your Client ID.');
+  console.log(
+    emulator
+      ? `Spotify emulator: ${emulator.url} (Client ID ${DEFAULT_CLIENT_ID}; its app registers exactly ${emulator.config.apps[0].redirectUris.join(' and ')})`
+      : 'Using real Spotify with your Client ID.',
+  );
   console.log('Open the Accounts menu (bottom left) and choose "Sign in with Spotify". Ctrl-C stops.\n');
   const stop = async () => {
     await server.stop();
