@@ -13,6 +13,8 @@ import { GrantManager } from '../session/grantManager';
 export interface AuthUi extends SignInUi {
   /** The Client ID to use: from settings, or asked for. Undefined when the user gave none. */
   resolveClientId(): Promise<string | undefined>;
+  /** Spotify granted fewer scopes than asked: say which, once (the session records them). */
+  scopesRefused(account: string, refused: readonly string[]): void;
 }
 
 export interface AuthServiceDeps {
@@ -88,6 +90,10 @@ export class AuthService {
     const grant = grantFromTokenResponse(token, account, ask, clientId, this.now(), narrower?.id ?? newSessionId());
     await this.d.manager.add(grant, narrower?.id);
     this.d.logger.info(`Signed in to Spotify as ${account.label} with scopes: ${grant.scopes.join(' ') || '(none)'}.`);
+    if (grant.refusedScopes?.length) {
+      this.d.logger.warn(`Spotify did not grant ${grant.refusedScopes.join(', ')} to ${account.label}; the session has what was granted.`);
+      this.d.ui.scopesRefused(account.label, grant.refusedScopes);
+    }
     return grant;
   }
 

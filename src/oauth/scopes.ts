@@ -27,11 +27,25 @@ export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/** Scope strings already checked against {@link SCOPE_TOKEN}, so the hot path skips the regex. */
+const VALIDATED = new Set<string>(KNOWN_SCOPES);
+const MAX_VALIDATED = 1024;
+
 /**
  * Splits (callers sometimes pass one space-separated string), trims, de-duplicates and sorts, so two
  * requests for the same scopes compare equal. Throws on a scope that could not be sent to Spotify.
+ * Input that is already normal (one valid scope per entry, sorted, unique: what extensions usually
+ * pass, and what getSessions sees thousands of times a second) is copied without further work.
  */
 export function normalizeScopes(scopes: readonly string[]): string[] {
+  let normal = true;
+  for (let i = 0; i < scopes.length && normal; i++) {
+    const s = scopes[i];
+    normal = typeof s === 'string' && VALIDATED.has(s) && (i === 0 || scopes[i - 1] < s);
+  }
+  if (normal) {
+    return scopes.slice();
+  }
   const out = new Set<string>();
   for (const entry of scopes) {
     if (typeof entry !== 'string') {
@@ -41,8 +55,13 @@ export function normalizeScopes(scopes: readonly string[]): string[] {
       if (scope === '') {
         continue;
       }
-      if (!SCOPE_TOKEN.test(scope)) {
-        throw new TypeError(`"${scope.slice(0, 40)}" is not a valid OAuth scope.`);
+      if (!VALIDATED.has(scope)) {
+        if (!SCOPE_TOKEN.test(scope)) {
+          throw new TypeError(`"${scope.slice(0, 40)}" is not a valid OAuth scope.`);
+        }
+        if (VALIDATED.size < MAX_VALIDATED) {
+          VALIDATED.add(scope);
+        }
       }
       out.add(scope);
     }

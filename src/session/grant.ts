@@ -11,6 +11,12 @@ export interface Grant {
   readonly account: { readonly id: string; readonly label: string };
   /** Normalized (sorted, unique): what Spotify granted. */
   readonly scopes: readonly string[];
+  /**
+   * Scopes asked for at sign-in that Spotify did not grant (RFC 6749 §3.3 lets a server grant
+   * less). Remembered so that asking again for the same scopes finds this session instead of
+   * looping through the same refusal.
+   */
+  readonly refusedScopes?: readonly string[];
   readonly accessToken: string;
   readonly refreshToken?: string;
   /** Milliseconds since the epoch. */
@@ -33,10 +39,13 @@ export function grantFromTokenResponse(
   now: number,
   id: string,
 ): Grant {
+  const scopes = grantedScopes(res, requestedScopes);
+  const refused = requestedScopes.filter((s) => !scopes.includes(s));
   return {
     id,
     account: { id: account.id, label: account.label },
-    scopes: grantedScopes(res, requestedScopes),
+    scopes,
+    ...(refused.length > 0 ? { refusedScopes: refused } : {}),
     accessToken: res.access_token,
     ...(res.refresh_token ? { refreshToken: res.refresh_token } : {}),
     expiresAt: now + res.expires_in * 1000,

@@ -1,11 +1,10 @@
 import { Disposable, Emitter } from '../common/emitter';
 import { Logger } from '../common/logger';
-import { isInvalidGrant, OAuthError } from '../oauth/errors';
-import { scopesCover } from '../oauth/scopes';
+import { isInvalidGrant, isTransient, OAuthError } from '../oauth/errors';
 import { TokenEndpointResponse } from '../oauth/token';
+import { CrossWindowLock, InProcessLock, Ledger, LedgerEntry } from './crossWindowLock';
 import { applyRefresh, Grant } from './grant';
-import { GRANTS_KEY, GrantStore } from './grantStore';
-import { RefreshLease } from './refreshLease';
+import { grantKey, GrantStore, GRANT_KEY_PREFIX, INDEX_KEY, Stored, StorageReadError } from './grantStore';
 
 export interface GrantsChangeEvent {
   readonly added: readonly Grant[];
@@ -13,7 +12,7 @@ export interface GrantsChangeEvent {
   readonly changed: readonly Grant[];
 }
 
-/** A grant is gone for good: Spotify said `invalid_grant` and no other window holds a newer token. */
+/** A grant is gone for good: Spotify answered `invalid_grant` to its newest refresh token. */
 export class GrantLostError extends Error {
   override readonly name = 'GrantLostError';
   constructor(
@@ -22,6 +21,11 @@ export class GrantLostError extends Error {
   ) {
     super(`Your Spotify sign-in for ${grant.account.label} has expired or was revoked (${reason.errorDescription ?? reason.error}). Sign in again.`);
   }
+}
+
+/** This window's view of secret storage stayed behind another window's write for too long. */
+export class StorageLagError extends Error {
+  override readonly name = 'StorageLagError';
 }
 
 /** What the manager needs to refresh: a refresh call bound to the grant's client. */
@@ -33,55 +37,56 @@ export interface GrantManagerOptions {
   readonly logger: Logger;
   /** Refresh this long before expiry; read on each use so a settings change applies at once. */
   readonly refreshSkewMs: () => number;
-  /**
-   * How long a window that got `invalid_grant` waits for another window's newer token before it
-   * calls the grant lost. Must cover one token request of the winner: request timeout + margin.
-   */
-  readonly raceGraceMs: number;
-  /** Identifies this window in refresh leases. */
-  readonly windowId: string;
-  /** Schedule refreshes ahead of expiry (off in most unit tests, which drive time themselves). */
+  /** Exclusion across the windows of the profile; one window's own lock by default. */
+  readonly lock?: CrossWindowLock;
+  /** How long to wait for this window's view of storage to catch up with the ledger. */
+  readonly storageCatchUpMs?: number;
+  /** Schedule refreshes when grants fall due (off in most unit tests, which drive time themselves). */
   readonly proactive?: boolean;
   readonly now?: () => number;
   readonly random?: () => number;
 }
 
+const INDEX_LOCK = 'index';
+const grantLock = (id: string) => `grant-${id}`;
+/** Pause before a failed background refresh or storage read is tried again. */
+const BACKGROUND_RETRY_MS = 30_000;
+/** Proactive refreshes spread over up to this long after the due time, so windows do not stampede. */
+const MAX_JITTER_MS = 10_000;
+
 /**
  * Owns the grants of one window (extension host): serves them from memory, persists them through
- * a {@link GrantStore}, keeps them fresh, and stays consistent with other windows that share the
- * same SecretStorage.
+ * a {@link GrantStore}, keeps them fresh, and stays consistent with the other windows that share
+ * the same SecretStorage.
  *
- * Concurrency, in one window: every read-modify-write of storage runs through one queue, and each
- * grant has at most one refresh in flight (callers share its promise).
- *
- * Across windows (several extension hosts over one SecretStorage):
- * 1. Before a refresh, the stored grant is read again: if another window already refreshed it,
- *    that token is used and no request is sent. Storage changes arrive through `onDidChange`, so
- *    idle windows pick new tokens up without asking Spotify.
- * 2. A per-grant lease ({@link RefreshLease}) makes it rare that two windows refresh at once; a
- *    window that sees another's live lease waits for that window's write instead of sending.
- * 3. The lease is advisory (no compare-and-swap exists), so a race can still happen with a
- *    single-use refresh token: the loser gets `invalid_grant`. The loser then does not drop the
- *    grant on its own say. Spotify consumed the token for the winner before it answered the
- *    loser, so the winner's answer is due within one request timeout of that moment; the loser
- *    waits for a stored grant with a different token for `raceGraceMs` (request timeout plus a
- *    margin) and adopts it. Only when none appears, no window holds a working token and the grant
- *    is removed. This bound comes from the request timeout, not from how the two windows happen
- *    to be scheduled.
- * 4. Every write re-reads storage inside the queue and changes only its own grant, so a window
- *    that refreshes never resurrects a grant another window (or this one) signed out meanwhile.
+ * The rules that keep a grant alive across windows:
+ * 1. Every write of a key (a grant, the index) happens inside the cross-window lock for it, and
+ *    the writer records the key's new generation in the lock's ledger. Whoever takes the lock next
+ *    first waits until its own view of the key has reached that generation: it never acts on a
+ *    stale copy, so it never sends a refresh token that was already used (a server with reuse
+ *    detection would revoke the whole grant for that).
+ * 2. A refresh reads the grant, sends its refresh token and writes the answer back in one turn of
+ *    that grant's lock, so the answer lands on exactly the grant whose token was used: a grant
+ *    replaced (widened) or signed out meanwhile is never overwritten.
+ * 3. Each grant is its own key: a write never touches another grant; the index changes only on
+ *    sign-in and sign-out.
+ * 4. A storage read that fails is an error: logged and retried, never taken for "no grants".
+ * 5. A token that has not expired is served at once (refreshed in the background when due); only
+ *    an expired one makes callers wait; one account that cannot refresh does not hide the others.
  */
 export class GrantManager implements Disposable {
-  private grants: Grant[] = [];
+  private grants = new Map<string, Grant>();
   private readonly inflight = new Map<string, Promise<Grant | undefined>>();
   /** Proactive refresh timers, with the expiry each was planned for. */
   private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; expiresAt: number }>();
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly lease: RefreshLease;
+  private retryReload?: ReturnType<typeof setTimeout>;
+  private readonly lock: CrossWindowLock;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly subscription: Disposable;
   private disposed = false;
+  /** Storage change events arrive per key; reloads are serialized so events apply in order. */
+  private reloads: Promise<unknown> = Promise.resolve();
 
   private readonly _onDidChange = new Emitter<GrantsChangeEvent>();
   readonly onDidChange = this._onDidChange.event;
@@ -92,106 +97,156 @@ export class GrantManager implements Disposable {
   constructor(private readonly opts: GrantManagerOptions) {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
-    this.lease = new RefreshLease(opts.store.secrets, opts.windowId, this.now);
+    this.lock = opts.lock ?? new InProcessLock();
     this.subscription = opts.store.secrets.onDidChange((e) => {
-      if (e.key === GRANTS_KEY && !this.disposed) {
+      if (this.disposed) {
+        return;
+      }
+      if (e.key === INDEX_KEY) {
         void this.reload();
+      } else if (e.key.startsWith(GRANT_KEY_PREFIX)) {
+        void this.reloadGrant(e.key.slice(GRANT_KEY_PREFIX.length));
       }
     });
   }
 
-  /** Loads stored grants. Call once before serving. */
-  initialize(): Promise<void> {
-    return this.reload();
+  /** Moves format-1 grants to their own keys (once), then loads. Call once before serving. */
+  async initialize(): Promise<void> {
+    try {
+      await this.migrate();
+    } catch (e) {
+      // The old key stays as it is; the next start tries again. Nothing is lost.
+      this.opts.logger.error(`Could not move stored Spotify sessions to the new format: ${(e as Error).message}`);
+    }
+    await this.reload();
   }
 
-  /** Re-reads storage (another window changed it) and reports the difference as events. */
+  /**
+   * Re-reads the index and every grant from this window's view and reports the difference. When
+   * storage cannot be read, the grants in memory stay as they are and a retry is planned.
+   */
   reload(): Promise<void> {
-    return this.exclusive(async () => {
-      const { removed } = this.apply(await this.opts.store.read());
+    return this.serial(async () => {
+      let next: Map<string, Grant>;
+      try {
+        const index = await this.opts.store.readIndex();
+        next = new Map();
+        for (const id of index.value ?? []) {
+          const g = (await this.opts.store.readGrant(id)).value;
+          if (g) {
+            next.set(id, g);
+          }
+        }
+      } catch (e) {
+        this.storageFailed(e);
+        return;
+      }
+      const { removed } = this.apply(next);
       if (removed.length > 0) {
-        this.opts.logger.info(`${removed.length} Spotify session(s) were removed from secret storage by another window.`);
+        this.opts.logger.info(`${removed.length} Spotify session(s) were signed out in another window.`);
       }
     });
   }
 
   /** The grants in memory, no I/O: the warm path. */
   all(): readonly Grant[] {
-    return this.grants;
-  }
-
-  /** Grants that cover `scopes` (all when undefined), for `accountId` when given. */
-  find(scopes?: readonly string[], accountId?: string): Grant[] {
-    return this.grants.filter(
-      (g) => (accountId === undefined || g.account.id === accountId) && (scopes === undefined || scopesCover(g.scopes, scopes)),
-    );
+    return [...this.grants.values()];
   }
 
   /**
-   * Like {@link find}, but makes sure each token is fresh: a grant within the refresh skew of its
-   * expiry is refreshed first. From memory when nothing is due, so the warm path touches no storage.
+   * Grants that cover `scopes` (all when undefined), for `accountId` when given. Scopes Spotify
+   * refused for a grant count as answered: asking again would only loop through the same refusal.
+   */
+  find(scopes?: readonly string[], accountId?: string): Grant[] {
+    const out: Grant[] = [];
+    for (const g of this.grants.values()) {
+      if ((accountId === undefined || g.account.id === accountId) && (scopes === undefined || answered(g, scopes))) {
+        out.push(g);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Like {@link find}, with tokens callers can use: a token that has not expired is returned at
+   * once (and refreshed in the background when due); an expired one is refreshed first. A grant
+   * that cannot be refreshed is left out; only when that leaves nothing and the cause is passing
+   * (offline, Spotify down) does the call fail, so callers do not take it for a sign-out.
    */
   async getFresh(scopes?: readonly string[], accountId?: string): Promise<Grant[]> {
     const matches = this.find(scopes, accountId);
-    if (matches.every((g) => !this.isDue(g))) {
+    const now = this.now();
+    if (matches.every((g) => !this.isDue(g, now))) {
       return matches;
     }
+    const failures: unknown[] = [];
     const fresh = await Promise.all(
       matches.map(async (g) => {
-        if (!this.isDue(g)) {
+        if (!this.isDue(g, now)) {
+          return g;
+        }
+        if (g.expiresAt > now) {
+          this.refresh(g.id).catch((e) => this.backgroundFailed(g, e));
           return g;
         }
         try {
           return await this.refresh(g.id);
         } catch (e) {
-          if (e instanceof GrantLostError) {
-            return undefined;
+          if (!(e instanceof GrantLostError)) {
+            failures.push(e);
+            this.opts.logger.warn(`${g.account.label}'s Spotify session has expired and could not be refreshed: ${(e as Error).message}`);
           }
-          if (g.expiresAt > this.now()) {
-            // Not expired yet: the old token still works, and the next call tries again.
-            this.opts.logger.warn(`Refreshing ${g.account.label}'s session failed, using its current token until it expires: ${(e as Error).message}`);
-            return g;
-          }
-          throw e;
+          return undefined;
         }
       }),
     );
-    return fresh.filter((g): g is Grant => g !== undefined);
-  }
-
-  /** Stores a new grant, or replaces `replaces` (a narrower grant of the same account) with it. */
-  add(grant: Grant, replaces?: string): Promise<void> {
-    return this.exclusive(async () => {
-      const latest = (await this.opts.store.read()).filter((g) => g.id !== grant.id && g.id !== replaces);
-      const next = [...latest, grant];
-      await this.opts.store.write(next);
-      this.apply(next);
-    });
-  }
-
-  /** Forgets a grant. A refresh of it that is still in flight will not bring it back. */
-  remove(id: string): Promise<Grant | undefined> {
-    return this.exclusive(async () => {
-      const latest = await this.opts.store.read();
-      const gone = latest.find((g) => g.id === id) ?? this.grants.find((g) => g.id === id);
-      const next = latest.filter((g) => g.id !== id);
-      await this.opts.store.write(next);
-      this.apply(next);
-      return gone;
-    });
+    const served = fresh.filter((g): g is Grant => g !== undefined);
+    if (served.length === 0 && failures.length > 0) {
+      throw failures[0];
+    }
+    return served;
   }
 
   /**
-   * Refreshes one grant. Concurrent calls share one request. Without `force`, a grant that another
-   * window already refreshed (or that is not due) is returned as stored. Resolves undefined when
-   * the grant was signed out meanwhile; rejects with {@link GrantLostError} when Spotify refuses it.
+   * Stores a new grant, or a wider one of the same account in place of `replaces` (same id: the
+   * sessions' users see a change, not a loss).
+   */
+  async add(grant: Grant, replaces?: string): Promise<void> {
+    await this.writeGrant(grant.id, () => grant);
+    await this.updateIndex((ids) => [...ids.filter((i) => i !== grant.id && i !== replaces), grant.id]);
+    if (replaces !== undefined && replaces !== grant.id) {
+      await this.writeGrant(replaces, () => undefined);
+    }
+    this.applyOne(grant.id, grant);
+    if (replaces !== undefined && replaces !== grant.id) {
+      this.applyOne(replaces, undefined);
+    }
+  }
+
+  /** Forgets a grant everywhere. A refresh of it waiting for the lock finds it gone. */
+  async remove(id: string): Promise<Grant | undefined> {
+    const gone = this.grants.get(id);
+    const stored = await this.writeGrant(id, () => undefined);
+    await this.updateIndex((ids) => ids.filter((i) => i !== id));
+    this.applyOne(id, undefined);
+    return stored ?? gone;
+  }
+
+  /**
+   * Refreshes one grant. Concurrent calls in this window share one request; other windows wait
+   * for the lock and then see the new token. Without `force`, a grant that is not due (another
+   * window refreshed it) is returned as stored. Resolves undefined when the grant was signed out;
+   * rejects with {@link GrantLostError} when Spotify refuses it for good.
    */
   refresh(id: string, force = false): Promise<Grant | undefined> {
     const running = this.inflight.get(id);
     if (running) {
       return running;
     }
-    const p = this.doRefresh(id, force).finally(() => this.inflight.delete(id));
+    const p = this.doRefresh(id, force).finally(() => {
+      this.inflight.delete(id);
+      this.schedule();
+    });
     this.inflight.set(id, p);
     return p;
   }
@@ -203,37 +258,23 @@ export class GrantManager implements Disposable {
       clearTimeout(t.timer);
     }
     this.timers.clear();
+    clearTimeout(this.retryReload);
     this._onDidChange.dispose();
     this._onDidLoseGrant.dispose();
   }
 
-  private isDue(g: Grant): boolean {
-    return g.expiresAt - this.opts.refreshSkewMs() <= this.now();
+  private isDue(g: Grant, now = this.now()): boolean {
+    return g.expiresAt - this.opts.refreshSkewMs() <= now;
   }
 
-  private async doRefresh(id: string, force: boolean): Promise<Grant | undefined> {
-    let stored = await this.readStored(id);
-    if (!stored || (!force && !this.isDue(stored))) {
-      return stored;
-    }
-    const ttl = this.opts.raceGraceMs;
-    let lease = await this.lease.acquire(id, ttl);
-    if (!lease.acquired) {
-      // Another window is refreshing this grant: take its result instead of racing it.
-      this.opts.logger.debug(`Another window is refreshing ${stored.account.label}'s session; waiting for it.`);
-      const theirs = await this.waitForNewToken(id, stored.accessToken, lease.until);
-      if (theirs !== undefined) {
-        return theirs ?? undefined;
+  private doRefresh(id: string, force: boolean): Promise<Grant | undefined> {
+    return this.lock.run(grantLock(id), async (ledger) => {
+      const current = await this.caughtUp(grantKey(id), ledger, () => this.opts.store.readGrant(id));
+      const stored = current.value;
+      this.applyOne(id, stored);
+      if (!stored || (!force && !this.isDue(stored))) {
+        return stored; // signed out, or another window refreshed it
       }
-      // Its lease ran out without a result (window closed?): refresh ourselves.
-      stored = await this.readStored(id);
-      if (!stored) {
-        return undefined;
-      }
-      lease = await this.lease.acquire(id, ttl);
-    }
-    const release = lease.acquired ? lease.release : async () => undefined;
-    try {
       if (!stored.refreshToken) {
         throw new Error(`${stored.account.label}'s Spotify session has no refresh token and cannot be renewed. Sign in again.`);
       }
@@ -243,114 +284,192 @@ export class GrantManager implements Disposable {
         res = await this.opts.refresher(stored);
       } catch (e) {
         if (isInvalidGrant(e)) {
-          return await this.recoverFromInvalidGrant(stored, e);
+          await this.deleteInLock(id, ledger);
+          throw this.lost(stored, e);
         }
         throw e;
       }
-      return await this.exclusive(async () => {
-        const latest = await this.opts.store.read();
-        const current = latest.find((g) => g.id === id);
-        if (!current) {
-          // Signed out while the request was in flight: it stays signed out.
-          this.apply(latest);
-          return undefined;
-        }
-        const updated = applyRefresh(current, res, this.now());
-        const next = latest.map((g) => (g.id === id ? updated : g));
-        await this.opts.store.write(next);
-        this.apply(next);
-        return updated;
-      });
-    } finally {
-      await release().catch(() => undefined);
-    }
+      // Rule 2: the answer goes onto the grant whose token was sent, and nowhere else. Inside the
+      // lock no window can have changed it; this read catches changes made past every lock (a
+      // keyring cleared by hand).
+      const before = await this.opts.store.readGrant(id);
+      if (before.value?.refreshToken !== stored.refreshToken || before.gen !== current.gen) {
+        this.opts.logger.warn(`${stored.account.label}'s Spotify session changed outside this extension during its refresh; the refresh is not saved.`);
+        this.applyOne(id, before.value);
+        return before.value;
+      }
+      const updated = applyRefresh(stored, res, this.now());
+      await this.write(id, ledger, updated, current.gen);
+      this.applyOne(id, updated);
+      this.opts.logger.info(`Refreshed ${stored.account.label}'s Spotify session; the new token is valid until ${new Date(updated.expiresAt).toISOString()}.`);
+      return updated;
+    });
   }
 
-  /** See point 3 of the class comment. */
-  private async recoverFromInvalidGrant(used: Grant, error: OAuthError): Promise<Grant | undefined> {
-    const deadline = this.now() + this.opts.raceGraceMs;
-    const theirs = await this.waitForNewToken(used.id, used.accessToken, deadline);
-    if (theirs === null) {
-      return undefined;
-    }
-    if (theirs !== undefined) {
-      this.opts.logger.info(`Another window refreshed ${used.account.label}'s session first; using its token.`);
-      return theirs;
-    }
-    const lost = new GrantLostError(used, error);
-    await this.exclusive(async () => {
-      const latest = await this.opts.store.read();
-      // Remove only the very grant that failed; a newer one (signed in again meanwhile) stays.
-      const next = latest.filter((g) => !(g.id === used.id && g.refreshToken === used.refreshToken));
-      if (next.length !== latest.length) {
-        await this.opts.store.write(next);
-      }
-      this.apply(next);
-    });
+  /** Reports a grant Spotify refused; its key is already gone, the index follows. */
+  private lost(grant: Grant, reason: OAuthError): GrantLostError {
+    const lost = new GrantLostError(grant, reason);
+    this.applyOne(grant.id, undefined);
+    void this.updateIndex((ids) => ids.filter((i) => i !== grant.id)).catch((e) => this.opts.logger.warn(`Could not update the session index: ${(e as Error).message}`));
     this.opts.logger.warn(lost.message);
     this._onDidLoseGrant.fire(lost);
-    throw lost;
+    return lost;
+  }
+
+  /** Replaces (or with undefined, deletes) one grant's key under its lock; returns what was there. */
+  private writeGrant(id: string, next: (current: Grant | undefined) => Grant | undefined): Promise<Grant | undefined> {
+    return this.lock.run(grantLock(id), async (ledger) => {
+      const current = await this.caughtUp(grantKey(id), ledger, () => this.opts.store.readGrant(id));
+      const value = next(current.value);
+      if (value === undefined) {
+        await this.deleteInLock(id, ledger, current.gen);
+      } else {
+        await this.write(id, ledger, value, current.gen);
+      }
+      return current.value;
+    });
+  }
+
+  private async write(id: string, ledger: Ledger, grant: Grant, currentGen?: number): Promise<void> {
+    const gen = (await this.nextGen(grantKey(id), ledger, currentGen));
+    await this.opts.store.writeGrant(gen, grant);
+    await ledger.write(grantKey(id), { gen });
+  }
+
+  private async deleteInLock(id: string, ledger: Ledger, currentGen?: number): Promise<void> {
+    const gen = await this.nextGen(grantKey(id), ledger, currentGen);
+    await this.opts.store.deleteGrant(id);
+    await ledger.write(grantKey(id), { gen, removed: true });
+  }
+
+  private async nextGen(key: string, ledger: Ledger, currentGen?: number): Promise<number> {
+    const recorded = await ledger.read(key);
+    return Math.max(currentGen ?? 0, recorded?.gen ?? 0) + 1;
+  }
+
+  private updateIndex(change: (ids: readonly string[]) => string[]): Promise<void> {
+    return this.lock.run(INDEX_LOCK, async (ledger) => {
+      const current = await this.caughtUp(INDEX_KEY, ledger, () => this.opts.store.readIndex());
+      const gen = Math.max(current.gen, (await ledger.read(INDEX_KEY))?.gen ?? 0) + 1;
+      await this.opts.store.writeIndex(gen, change(current.value ?? []));
+      await ledger.write(INDEX_KEY, { gen });
+    });
   }
 
   /**
-   * Resolves with the stored grant once its access token differs from `oldAccessToken`, with null
-   * when the grant was removed, or with undefined at `deadline`. Checks storage at once too, so a
-   * write that landed before we subscribed is not missed.
+   * Reads `key` once this window's view has reached what the ledger says was last written (rule 1
+   * of the class comment). A view that stays behind is an error, never a reason to act on old data.
    */
-  private waitForNewToken(id: string, oldAccessToken: string, deadline: number): Promise<Grant | null | undefined> {
+  private async caughtUp<T>(key: string, ledger: Ledger, read: () => Promise<Stored<T>>): Promise<Stored<T>> {
+    const expected = await ledger.read(key);
+    const deadline = this.now() + (this.opts.storageCatchUpMs ?? 10_000);
+    for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
+      const view = await read();
+      if (isCaughtUp(view, expected)) {
+        return view;
+      }
+      if (this.now() > deadline) {
+        throw new StorageLagError('Secret storage in this window is behind another window\'s write; trying again shortly.');
+      }
+      await this.changeOf(key, wait);
+    }
+  }
+
+  /** Resolves when `key` changes in this window's view, or after `ms`. */
+  private changeOf(key: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
-      let settled = false;
-      const finish = (v: Grant | null | undefined) => {
-        if (!settled) {
-          settled = true;
-          sub.dispose();
-          clearTimeout(timer);
-          resolve(v);
-        }
-      };
-      const check = async () => {
-        const g = await this.readStored(id);
-        if (g === undefined) {
-          finish(null);
-        } else if (g.accessToken !== oldAccessToken) {
-          finish(g);
-        }
-      };
       const sub = this.opts.store.secrets.onDidChange((e) => {
-        if (e.key === GRANTS_KEY) {
-          void check();
+        if (e.key === key) {
+          done();
         }
       });
-      const timer = setTimeout(() => void check().finally(() => finish(undefined)), Math.max(0, deadline - this.now()));
-      void check();
+      const timer = setTimeout(() => done(), ms);
+      const done = () => {
+        sub.dispose();
+        clearTimeout(timer);
+        resolve();
+      };
     });
   }
 
-  /** Reads one grant from storage (not memory) and brings memory up to date on the way. */
-  private readStored(id: string): Promise<Grant | undefined> {
-    return this.exclusive(async () => {
-      const latest = await this.opts.store.read();
-      this.apply(latest);
-      return latest.find((g) => g.id === id);
+  private async migrate(): Promise<void> {
+    const legacy = await this.opts.store.readLegacy();
+    if (legacy.grants.length === 0) {
+      if (legacy.discard) {
+        await this.opts.store.deleteLegacy();
+      }
+      return;
+    }
+    // Each grant is written before the index lists it, and the old key goes only once all are in.
+    for (const g of legacy.grants) {
+      await this.writeGrant(g.id, (current) => current ?? g);
+    }
+    await this.updateIndex((ids) => [...new Set([...ids, ...legacy.grants.map((g) => g.id)])]);
+    await this.opts.store.deleteLegacy();
+    this.opts.logger.info(`Moved ${legacy.grants.length} stored Spotify session(s) to one secret per session.`);
+  }
+
+  /** Another window changed one grant: take it from this window's view. */
+  private reloadGrant(id: string): Promise<void> {
+    return this.serial(async () => {
+      try {
+        const stored = await this.opts.store.readGrant(id);
+        if (stored.value || this.grants.has(id)) {
+          this.applyOne(id, stored.value);
+        }
+      } catch (e) {
+        this.storageFailed(e);
+      }
     });
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.reloads.then(fn, fn);
+    this.reloads = run.catch(() => undefined);
     return run;
   }
 
+  private storageFailed(e: unknown): void {
+    this.opts.logger.error(`${e instanceof StorageReadError ? e.message : `Reading Spotify sessions failed: ${(e as Error).message}`} Keeping the sessions known so far; trying again in ${BACKGROUND_RETRY_MS / 1000} s.`);
+    if (!this.disposed && this.retryReload === undefined) {
+      this.retryReload = setTimeout(() => {
+        this.retryReload = undefined;
+        void this.reload();
+      }, BACKGROUND_RETRY_MS);
+      (this.retryReload as { unref?: () => void }).unref?.();
+    }
+  }
+
+  private backgroundFailed(g: Grant, e: unknown): void {
+    if (e instanceof GrantLostError || this.disposed) {
+      return;
+    }
+    this.opts.logger.warn(`Background refresh of ${g.account.label}'s session failed; its current token is used until it expires: ${(e as Error).message}`);
+  }
+
+  private applyOne(id: string, grant: Grant | undefined): void {
+    const next = new Map(this.grants);
+    if (grant) {
+      next.set(id, grant);
+    } else {
+      next.delete(id);
+    }
+    this.apply(next);
+  }
+
   /** Replaces the in-memory grants, fires what changed and returns it. */
-  private apply(next: Grant[]): GrantsChangeEvent {
-    const before = new Map(this.grants.map((g) => [g.id, g]));
-    const after = new Map(next.map((g) => [g.id, g]));
-    const added = next.filter((g) => !before.has(g.id));
-    const removed = this.grants.filter((g) => !after.has(g.id));
-    const changed = next.filter((g) => {
-      const old = before.get(g.id);
-      return old !== undefined && (old.accessToken !== g.accessToken || old.account.label !== g.account.label || old.scopes.join(' ') !== g.scopes.join(' '));
-    });
+  private apply(next: Map<string, Grant>): GrantsChangeEvent {
+    const added: Grant[] = [];
+    const changed: Grant[] = [];
+    for (const g of next.values()) {
+      const old = this.grants.get(g.id);
+      if (!old) {
+        added.push(g);
+      } else if (old.accessToken !== g.accessToken || old.account.label !== g.account.label || old.scopes.join(' ') !== g.scopes.join(' ')) {
+        changed.push(g);
+      }
+    }
+    const removed = [...this.grants.values()].filter((g) => !next.has(g.id));
     this.grants = next;
     this.schedule();
     const event = { added, removed, changed };
@@ -361,27 +480,28 @@ export class GrantManager implements Disposable {
   }
 
   /**
-   * Proactive refresh: one timer per grant, a little before the skew, with jitter so that windows
-   * spread out. A timer is planned again only when its grant's expiry changes, and a failed
-   * background refresh is retried after {@link BACKGROUND_RETRY_MS}, so being offline never spins.
+   * Proactive refresh: one timer per grant, at its due time (the refresh skew before expiry) plus a
+   * random delay of up to ten seconds (never before it is due: a refresh that finds the grant not
+   * due does nothing). Planned again after every outcome: a new expiry gets a new timer; a failure
+   * is tried again after {@link BACKGROUND_RETRY_MS}, so being offline never spins.
    */
   private schedule(): void {
     if (!this.opts.proactive || this.disposed) {
       return;
     }
-    const live = new Set(this.grants.map((g) => g.id));
     for (const [id, t] of this.timers) {
-      if (!live.has(id)) {
+      if (!this.grants.has(id)) {
         clearTimeout(t.timer);
         this.timers.delete(id);
       }
     }
-    for (const g of this.grants) {
-      if (this.timers.get(g.id)?.expiresAt === g.expiresAt) {
+    for (const g of this.grants.values()) {
+      if (this.timers.get(g.id)?.expiresAt === g.expiresAt || this.inflight.has(g.id)) {
         continue;
       }
-      const jitter = Math.round(this.random() * 10_000);
-      this.plan(g, g.expiresAt - this.opts.refreshSkewMs() - this.now() - jitter);
+      const skew = this.opts.refreshSkewMs();
+      const jitter = this.random() * Math.min(MAX_JITTER_MS, skew / 2);
+      this.plan(g, g.expiresAt - skew - this.now() + jitter);
     }
   }
 
@@ -391,21 +511,55 @@ export class GrantManager implements Disposable {
       clearTimeout(previous.timer);
     }
     const timer = setTimeout(() => {
+      this.timers.delete(g.id);
+      const current = this.grants.get(g.id);
+      if (!current || this.disposed) {
+        return;
+      }
+      if (!this.isDue(current)) {
+        this.schedule(); // woke early (clock change): plan again
+        return;
+      }
       this.refresh(g.id).catch((e) => {
-        if (e instanceof GrantLostError || this.disposed) {
-          return;
-        }
-        this.opts.logger.warn(`Background refresh of ${g.account.label}'s session failed; trying again later: ${(e as Error).message}`);
-        const current = this.grants.find((x) => x.id === g.id);
-        if (current) {
-          this.plan(current, BACKGROUND_RETRY_MS);
+        this.backgroundFailed(current, e);
+        const still = this.grants.get(g.id);
+        if (still && !this.disposed && !(e instanceof GrantLostError)) {
+          this.plan(still, BACKGROUND_RETRY_MS);
         }
       });
-    }, Math.min(Math.max(1000, delayMs), 2 ** 31 - 1));
+    }, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
     (timer as { unref?: () => void }).unref?.();
     this.timers.set(g.id, { timer, expiresAt: g.expiresAt });
   }
 }
 
-/** Pause before a failed background refresh is tried again. */
-const BACKGROUND_RETRY_MS = 30_000;
+/** Per grant (grants are immutable), the scopes it answers for: granted, and asked but refused. */
+const answeredScopes = new WeakMap<Grant, ReadonlySet<string>>();
+
+function answered(g: Grant, scopes: readonly string[]): boolean {
+  let set = answeredScopes.get(g);
+  if (!set) {
+    set = new Set([...g.scopes, ...(g.refusedScopes ?? [])]);
+    answeredScopes.set(g, set);
+  }
+  for (const s of scopes) {
+    if (!set.has(s)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Whether a view of a key has reached the ledger's record of the last write (see rule 1). */
+export function isCaughtUp(view: Stored<unknown>, expected: LedgerEntry | undefined): boolean {
+  if (!expected || view.corrupt) {
+    return true;
+  }
+  if (expected.removed) {
+    return view.value === undefined || view.gen > expected.gen;
+  }
+  return view.value !== undefined && view.gen >= expected.gen;
+}
+
+/** For callers that classify refresh failures: passing ones leave the grant as it is. */
+export const isPassingFailure = (e: unknown) => isTransient(e) || e instanceof StorageLagError;

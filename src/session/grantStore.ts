@@ -3,9 +3,9 @@ import { Grant } from './grant';
 import { SecretStorageLike } from './secretStorage';
 
 /**
- * All grants live under one SecretStorage key as versioned JSON:
- * `{"version":1,"grants":[…]}`. Unreadable data is logged in one line and discarded, never thrown:
- * a corrupt entry must not stop sign-in from working again.
+ * Format 1 (up to 0.1): all grants under one SecretStorage key as versioned JSON,
+ * `{"version":1,"grants":[…]}`. Read only to migrate it to format 2 (below); its parser drops what
+ * it cannot read with one log line, so one corrupt entry cannot block the others.
  */
 export const GRANTS_KEY = 'spotify.grants';
 export const FORMAT_VERSION = 1;
@@ -83,6 +83,9 @@ function toGrant(v: unknown): Grant | undefined {
     id: v.id as string,
     account: { id: v.account.id as string, label: v.account.label as string },
     scopes: [...(v.scopes as string[])].sort(),
+    ...(Array.isArray(v.refusedScopes) && v.refusedScopes.length > 0 && v.refusedScopes.every((x: unknown) => typeof x === 'string')
+      ? { refusedScopes: [...(v.refusedScopes as string[])].sort() }
+      : {}),
     accessToken: v.accessToken as string,
     ...(v.refreshToken ? { refreshToken: v.refreshToken as string } : {}),
     expiresAt: v.expiresAt as number,
@@ -99,36 +102,100 @@ function nonEmpty(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0;
 }
 
-/** Reads and writes the grants key. Reads never throw for bad data; they log and discard. */
+/** Secret storage itself failed (locked keyring, lost connection): not the same as "no grants". */
+export class StorageReadError extends Error {
+  override readonly name = 'StorageReadError';
+}
+
+/**
+ * Since format 2 each grant has a key of its own, `spotify.grant.<id>`:
+ * `{"version":2,"gen":N,"grant":{…}}`, and `spotify.grants.index` lists the ids:
+ * `{"version":2,"gen":N,"ids":[…]}`. A write touches one grant (or the index) and never another
+ * grant, and `gen` grows with every write of a key, so a window can tell whether its (lagging) view
+ * has caught up with what the lock holder before it wrote. The single key of format 1 is migrated
+ * on first start ({@link GrantManager.initialize}).
+ */
+export const INDEX_KEY = 'spotify.grants.index';
+export const GRANT_KEY_PREFIX = 'spotify.grant.';
+export const GRANT_FORMAT_VERSION = 2;
+export const grantKey = (id: string) => GRANT_KEY_PREFIX + id;
+
+/** A key as this window's view has it: its generation (0 when absent) and value. */
+export interface Stored<T> {
+  readonly gen: number;
+  readonly value?: T;
+  /** Present but unreadable: nothing to wait for, nothing to use. */
+  readonly corrupt?: boolean;
+}
+
 export class GrantStore {
   constructor(
     readonly secrets: SecretStorageLike,
     private readonly logger: Logger,
   ) {}
 
-  async read(): Promise<Grant[]> {
-    let text: string | undefined;
-    try {
-      text = await this.secrets.get(GRANTS_KEY);
-    } catch (e) {
-      this.logger.error(`Could not read Spotify sessions from secret storage: ${(e as Error).message}`);
-      return [];
-    }
-    const parsed = parseGrants(text);
+  readIndex(): Promise<Stored<string[]>> {
+    return this.readDoc(INDEX_KEY, (doc) =>
+      Array.isArray(doc.ids) && doc.ids.every((i: unknown) => nonEmpty(i)) ? [...new Set(doc.ids as string[])] : undefined,
+    );
+  }
+
+  readGrant(id: string): Promise<Stored<Grant>> {
+    return this.readDoc(grantKey(id), (doc) => {
+      const grant = toGrant(doc.grant);
+      return grant && grant.id === id ? grant : undefined;
+    });
+  }
+
+  writeIndex(gen: number, ids: readonly string[]): Promise<void> {
+    return Promise.resolve(this.secrets.store(INDEX_KEY, JSON.stringify({ version: GRANT_FORMAT_VERSION, gen, ids })));
+  }
+
+  writeGrant(gen: number, grant: Grant): Promise<void> {
+    return Promise.resolve(this.secrets.store(grantKey(grant.id), JSON.stringify({ version: GRANT_FORMAT_VERSION, gen, grant })));
+  }
+
+  deleteGrant(id: string): Promise<void> {
+    return Promise.resolve(this.secrets.delete(grantKey(id)));
+  }
+
+  /** The format-1 key, for migration. Throws {@link StorageReadError} when storage fails. */
+  async readLegacy(): Promise<ParsedGrants> {
+    const parsed = parseGrants(await this.get(GRANTS_KEY));
     if (parsed.problem) {
       this.logger.warn(parsed.problem);
     }
-    if (parsed.discard) {
-      await Promise.resolve(this.secrets.delete(GRANTS_KEY)).catch(() => undefined);
-    }
-    return parsed.grants;
+    return parsed;
   }
 
-  async write(grants: readonly Grant[]): Promise<void> {
-    if (grants.length === 0) {
-      await this.secrets.delete(GRANTS_KEY);
-    } else {
-      await this.secrets.store(GRANTS_KEY, serializeGrants(grants));
+  deleteLegacy(): Promise<void> {
+    return Promise.resolve(this.secrets.delete(GRANTS_KEY));
+  }
+
+  private async get(key: string): Promise<string | undefined> {
+    try {
+      return await this.secrets.get(key);
+    } catch (e) {
+      throw new StorageReadError(`Could not read Spotify sessions from secret storage: ${(e as Error).message}`);
     }
+  }
+
+  private async readDoc<T>(key: string, read: (doc: Record<string, any>) => T | undefined): Promise<Stored<T>> {
+    const text = await this.get(key);
+    if (text === undefined || text === '') {
+      return { gen: 0 };
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      doc = undefined;
+    }
+    const value = isObject(doc) && Number.isInteger(doc.gen) && typeof doc.version === 'number' && doc.version >= 2 ? read(doc) : undefined;
+    if (value === undefined) {
+      this.logger.warn(`Stored Spotify data under ${key.startsWith(GRANT_KEY_PREFIX) ? 'a session key' : 'the session index'} is unreadable; it is ignored until written again.`);
+      return { gen: 0, corrupt: true };
+    }
+    return { gen: (doc as { gen: number }).gen, value };
   }
 }

@@ -3,7 +3,9 @@ import { SpotifyAuthApi } from '../api';
 import { AppTokens } from '../auth/appTokens';
 import { AuthService } from '../auth/authService';
 import { describeError } from '../auth/describeError';
+import { Logger } from '../common/logger';
 import { Redactor } from '../common/redactor';
+import { CrossWindowLock } from '../session/crossWindowLock';
 import { CallbackRouter } from '../flows/callbackRouter';
 import { chooseFlows, chooserFacts } from '../flows/chooser';
 import { CallbackHandoff } from '../flows/handoff';
@@ -11,7 +13,6 @@ import { SignInFlow } from '../flows/flow';
 import { routeCallbackUri } from '../flows/uriHandlerFlow';
 import { SpotifyOAuthClient } from '../oauth/client';
 import { CancellationError } from '../oauth/errors';
-import { newSessionId } from '../session/grant';
 import { GrantLostError, GrantManager } from '../session/grantManager';
 import { GrantStore } from '../session/grantStore';
 import { registerCommands } from './commands';
@@ -31,7 +32,11 @@ const REQUEST_TIMEOUT_MS = 15_000;
  * Wires the pieces together; all behaviour lives in them. The Node and browser entry points differ
  * only in the flows they can offer (the browser has no local HTTP server).
  */
-export async function activateWith(context: vscode.ExtensionContext, availableFlows: readonly SignInFlow[]) {
+export async function activateWith(
+  context: vscode.ExtensionContext,
+  availableFlows: readonly SignInFlow[],
+  createLock: (context: vscode.ExtensionContext, logger: Logger) => CrossWindowLock,
+) {
   const started = Date.now();
   const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
   const redactor = new Redactor();
@@ -65,8 +70,7 @@ export async function activateWith(context: vscode.ExtensionContext, availableFl
     refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken ?? ''),
     logger,
     refreshSkewMs: () => refreshSkewMs,
-    raceGraceMs: REQUEST_TIMEOUT_MS + 2000,
-    windowId: newSessionId(),
+    lock: createLock(context, logger),
     proactive: true,
   });
   await manager.initialize();

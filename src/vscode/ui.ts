@@ -87,6 +87,12 @@ export class VscodeAuthUi implements AuthUi {
     await vscode.env.clipboard.writeText(attempt.redirectUri);
   }
 
+  scopesRefused(account: string, refused: readonly string[]): void {
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Spotify signed in {0} but did not grant: {1}. Features that need them will not work; the session keeps what was granted.', account, refused.join(', ')),
+    );
+  }
+
   async offerNextFlow(_failed: SignInFlow, next: SignInFlow, reason: string): Promise<boolean> {
     const another = vscode.l10n.t('Try Another Way');
     const choice = await vscode.window.showWarningMessage(

@@ -39,7 +39,9 @@ export type Fault =
   | { readonly path: string; readonly kind: 'delay'; readonly ms: number; readonly times?: number }
   | { readonly path: string; readonly kind: 'reset'; readonly times?: number }
   | { readonly path: string; readonly kind: 'truncated'; readonly times?: number }
-  | { readonly path: string; readonly kind: 'html'; readonly status?: number; readonly times?: number };
+  | { readonly path: string; readonly kind: 'html'; readonly status?: number; readonly times?: number }
+  /** The request is processed in full (a refresh token rotated, a code spent), then the connection drops. */
+  | { readonly path: string; readonly kind: 'lostAnswer'; readonly times?: number };
 
 export interface EmulatorConfig {
   apps: EmulatorApp[];
@@ -51,6 +53,20 @@ export interface EmulatorConfig {
   codeTtlMs: number;
   /** Refresh tokens die this long after consent; refreshing does not extend it. */
   grantTtlMs: number;
+  /**
+   * RFC 9700 §4.14.2 reuse detection: a refresh token that was already rotated out, presented
+   * again, revokes the whole grant (every refresh token of that consent). Spotify may do this.
+   */
+  reuseDetection: boolean;
+  /**
+   * What a code exchange grants: the scopes asked (`asked`), every scope the user ever consented to
+   * for the app (`union`: Spotify merges earlier consents), and never those in `withheldScopes`
+   * (a server may grant less, RFC 6749 §3.3).
+   */
+  grantedScopes: 'asked' | 'union';
+  withheldScopes: string[];
+  /** Refresh answers without `scope` (as Spotify's often are): the client keeps what it had. */
+  omitScopeOnRefresh: boolean;
   /** The page an unregistered redirect URI gets; Spotify has shown both texts. */
   redirectErrorText: 'INVALID_CLIENT: Invalid redirect URI' | 'redirect_uri: Not matching configuration';
 }
@@ -77,6 +93,10 @@ interface RefreshRecord {
   scopes: string[];
   grantExpiresAt: number;
   revoked: boolean;
+  /** Replaced by a newer token of the same grant (rotation); presenting it again is a reuse. */
+  rotatedOut?: boolean;
+  /** The consent this token descends from: reuse detection revokes the whole family. */
+  family: string;
 }
 
 interface PendingConsent {
@@ -111,6 +131,8 @@ export class SpotifyEmulator {
   private readonly refreshTokens = new Map<string, RefreshRecord>();
   private readonly consents = new Map<string, Set<string>>();
   private readonly pendingConsents = new Map<string, PendingConsent>();
+  /** Answers to drop after processing (the lostAnswer fault). */
+  private readonly losing = new WeakSet<http.ServerResponse>();
   private server?: http.Server;
   private relayServer?: http.Server;
   private scheme = 'http';
@@ -132,6 +154,10 @@ export class SpotifyEmulator {
       codeTtlMs: config.codeTtlMs ?? 60_000,
       grantTtlMs: config.grantTtlMs ?? 183 * 24 * 3600 * 1000,
       redirectErrorText: config.redirectErrorText ?? 'INVALID_CLIENT: Invalid redirect URI',
+      reuseDetection: config.reuseDetection ?? false,
+      grantedScopes: config.grantedScopes ?? 'asked',
+      withheldScopes: config.withheldScopes ?? [],
+      omitScopeOnRefresh: config.omitScopeOnRefresh ?? false,
     };
   }
 
@@ -260,7 +286,7 @@ export class SpotifyEmulator {
   liveRefreshTokens(userId?: string): number {
     let n = 0;
     for (const r of this.refreshTokens.values()) {
-      if (!r.revoked && r.grantExpiresAt > this.now() && (userId === undefined || r.userId === userId)) {
+      if (!r.revoked && !r.rotatedOut && r.grantExpiresAt > this.now() && (userId === undefined || r.userId === userId)) {
         n++;
       }
     }
@@ -348,6 +374,9 @@ export class SpotifyEmulator {
         res.writeHead(f.status ?? 502, { 'Content-Type': 'text/html' });
         res.end('<html><body><h1>502 Bad Gateway</h1></body></html>');
         return true;
+      case 'lostAnswer':
+        this.losing.add(res);
+        return false;
     }
   }
 
@@ -420,12 +449,13 @@ export class SpotifyEmulator {
     const consent = this.consents.get(key) ?? new Set<string>();
     scopes.forEach((s) => consent.add(s));
     this.consents.set(key, consent);
+    const granted = (this.config.grantedScopes === 'union' ? [...consent] : scopes).filter((s) => !this.config.withheldScopes.includes(s)).sort();
     const code = token('AQ', this.issued);
     this.codes.set(code, {
       clientId: app.clientId,
       redirectUri: p.get('redirect_uri')!,
       challenge: p.get('code_challenge')!,
-      scopes,
+      scopes: granted,
       userId,
       expiresAt: this.now() + this.config.codeTtlMs,
     });
@@ -540,6 +570,7 @@ export class SpotifyEmulator {
       scopes: record.scopes,
       grantExpiresAt: this.now() + this.config.grantTtlMs,
       revoked: false,
+      family: refresh,
     });
     this.json(res, 200, { ...this.issueAccess(record.clientId, record.userId, record.scopes), refresh_token: refresh });
   }
@@ -550,17 +581,36 @@ export class SpotifyEmulator {
     if (!record) {
       return this.oauthError(res, 'invalid_grant', 'Invalid refresh token');
     }
-    if (record.revoked || record.grantExpiresAt < this.now()) {
+    if (record.rotatedOut) {
+      // The same refresh token sent a second time: what a client must never do.
+      this.bump('refresh:reused');
+      if (this.config.reuseDetection && !record.revoked) {
+        this.bump('reuse:detected');
+        for (const r of this.refreshTokens.values()) {
+          if (r.family === record.family) {
+            r.revoked = true;
+          }
+        }
+      }
+    }
+    if (record.revoked || record.rotatedOut) {
       return this.oauthError(res, 'invalid_grant', 'Refresh token revoked');
+    }
+    if (record.grantExpiresAt < this.now()) {
+      // Six months after consent, whatever refreshes happened in between.
+      return this.oauthError(res, 'invalid_grant', 'Refresh token expired');
     }
     if (record.clientId !== client.app.clientId) {
       return this.oauthError(res, 'invalid_client', 'Invalid client');
     }
     const answer: Record<string, unknown> = this.issueAccess(record.clientId, record.userId, record.scopes);
+    if (this.config.omitScopeOnRefresh) {
+      delete answer.scope;
+    }
     if (this.config.refreshTokenMode === 'rotate') {
-      record.revoked = true;
+      record.rotatedOut = true;
       const next = token('AQ', this.issued);
-      this.refreshTokens.set(next, { ...record, revoked: false });
+      this.refreshTokens.set(next, { ...record, revoked: false, rotatedOut: false });
       answer.refresh_token = next;
     } else if (this.config.refreshTokenMode === 'reuse') {
       answer.refresh_token = old;
@@ -645,6 +695,10 @@ export class SpotifyEmulator {
   }
 
   private json(res: http.ServerResponse, status: number, body: unknown): void {
+    if (this.losing.has(res)) {
+      res.socket?.destroy();
+      return;
+    }
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   }

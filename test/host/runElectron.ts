@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     path.join(userData, 'User/settings.json'),
     JSON.stringify({ 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.accountsUrl': url, 'spotify.apiUrl': url, 'spotify.relayUrl': relayUrl }),
   );
-  const env = { SPOTIFY_EMULATOR_URL: url, SPOTIFY_RELAY_URL: relayUrl };
+  const env = { SPOTIFY_EMULATOR_URL: url, SPOTIFY_RELAY_URL: relayUrl, SPOTIFY_TEST_USER_DATA: userData };
   const vscodeExecutablePath = await downloadAndUnzipVSCode('1.100.3');
   trustConsumer(vscodeExecutablePath);
   try {

@@ -39,7 +39,7 @@ async function main(): Promise<number> {
       'spotify.relayUrl': relayUrl,
       'workbench.startupEditor': 'none',
     },
-    env: { SPOTIFY_EMULATOR_URL: emulatorUrl, SPOTIFY_RELAY_URL: relayUrl },
+    env: { SPOTIFY_EMULATOR_URL: emulatorUrl, SPOTIFY_RELAY_URL: relayUrl, SPOTIFY_TEST_USER_DATA: path.join(OUT, 'host/ud') },
     logLevel: 'trace',
     // The test host trusts the consumer, as VS Code's product.json trusts git for GitHub, because
     // the payload mode refuses the consent dialog. The browser scenario clicks that dialog for real.

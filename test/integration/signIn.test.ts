@@ -1,4 +1,6 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { activateExtension, consumerSession, emulator, EXTENSION_ID, tokenIsValid } from './helpers';
 
@@ -65,6 +67,17 @@ suite('Spotify provider in a real VS Code host', () => {
     assert.ok(await tokenIsValid(after!.accessToken));
     const eventsAfter = await waitFor(() => vscode.commands.executeCommand<number>('spotifyConsumer.events'), (n) => n > eventsBefore);
     assert.ok(eventsAfter > eventsBefore, 'onDidChangeSessions fired for spotify');
+    // The refresh ran under the cross-window lock in the profile's global storage, whose ledger
+    // now records the grant's new generation (code-server keeps global storage under its user data).
+    const userData = process.env.SPOTIFY_TEST_USER_DATA;
+    assert.ok(userData, 'the harness names the user data folder');
+    {
+      const ledger = path.join(userData, 'User/globalStorage', EXTENSION_ID, 'locks', `grant-${refreshed.id}.ledger.json`);
+      assert.ok(fs.existsSync(ledger), `ledger at ${ledger}`);
+      const entry = JSON.parse(fs.readFileSync(ledger, 'utf8'))[`spotify.grant.${refreshed.id}`];
+      assert.ok(entry.gen >= 2, 'written at sign-in, then by the refresh');
+      assert.ok(!fs.existsSync(ledger.replace('.ledger.json', '.lock')), 'the lock is released');
+    }
   });
 });
 

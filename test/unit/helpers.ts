@@ -6,15 +6,74 @@ import { SecretStorageLike } from '../../src/session/secretStorage';
 /**
  * One SecretStorage shared by several "windows", like VS Code's: a write from any window fires
  * onDidChange in every window (its own included), after the write has landed.
+ *
+ * `window({ lagMs })` models what VS Code really does: that window has its own view, which sees its
+ * own writes at once but other windows' writes only after a delay (each delay drawn anew, changes
+ * arriving in order), so a read right after another window's write still returns the old value.
  */
 export class SharedSecretStorage {
   readonly data = new Map<string, string>();
   private readonly changes = new Emitter<{ key: string }>();
+  private readonly views: Array<{ apply(key: string, value: string | undefined, own: boolean): void }> = [];
   reads = 0;
   writes = 0;
 
   /** A window's view of the storage. */
-  window(): SecretStorageLike {
+  window(opts: { lagMs?: () => number } = {}): SecretStorageLike {
+    if (!opts.lagMs) {
+      return this.directView();
+    }
+    const lag = opts.lagMs;
+    const view = new Map(this.data);
+    const events = new Emitter<{ key: string }>();
+    let lastArrival = 0;
+    this.views.push({
+      apply: (key, value, own) => {
+        const land = () => {
+          if (value === undefined) {
+            view.delete(key);
+          } else {
+            view.set(key, value);
+          }
+          events.fire({ key });
+        };
+        if (own) {
+          land();
+          return;
+        }
+        // In order: a change never overtakes an earlier one.
+        const arrival = Math.max(lastArrival, Date.now() + lag());
+        lastArrival = arrival;
+        setTimeout(land, arrival - Date.now());
+      },
+    });
+    const me = this.views[this.views.length - 1];
+    const write = async (key: string, value: string | undefined) => {
+      this.writes++;
+      await Promise.resolve();
+      if (value === undefined) {
+        this.data.delete(key);
+      } else {
+        this.data.set(key, value);
+      }
+      for (const v of this.views) {
+        v.apply(key, value, v === me);
+      }
+      queueMicrotask(() => this.changes.fire({ key }));
+    };
+    return {
+      get: async (key) => {
+        this.reads++;
+        await Promise.resolve();
+        return view.get(key);
+      },
+      store: (key, value) => write(key, value),
+      delete: (key) => write(key, undefined),
+      onDidChange: (listener): Disposable => events.event(listener),
+    };
+  }
+
+  private directView(): SecretStorageLike {
     return {
       get: async (key) => {
         this.reads++;
@@ -25,12 +84,18 @@ export class SharedSecretStorage {
         this.writes++;
         await Promise.resolve();
         this.data.set(key, value);
+        for (const v of this.views) {
+          v.apply(key, value, false);
+        }
         queueMicrotask(() => this.changes.fire({ key }));
       },
       delete: async (key) => {
         this.writes++;
         await Promise.resolve();
         const had = this.data.delete(key);
+        for (const v of this.views) {
+          v.apply(key, undefined, false);
+        }
         if (had) {
           queueMicrotask(() => this.changes.fire({ key }));
         }

@@ -11,6 +11,8 @@ import { routeCallbackUri, uriHandlerFlow } from '../../src/flows/uriHandlerFlow
 import { SpotifyClientOptions, SpotifyOAuthClient } from '../../src/oauth/client';
 import { GrantManager } from '../../src/session/grantManager';
 import { GrantStore } from '../../src/session/grantStore';
+import { FileLock } from '../../src/session/node/fileLock';
+import { lockDir } from './session/fixtures';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { FakeBrowser } from './fakeBrowser';
 import { captureLogger, SharedSecretStorage } from './helpers';
@@ -28,7 +30,6 @@ export interface WorldOptions {
   readonly clientId?: string | undefined;
   /** Extra client options (timeouts, retry, secret, sleep). */
   readonly client?: Partial<SpotifyClientOptions>;
-  readonly raceGraceMs?: number;
   /** Sees (and may wrap) every client made, e.g. to log what a careless build would. */
   readonly onClient?: (client: SpotifyOAuthClient) => void;
   /** The editor this runs in; desktop VS Code (modelled) by default. */
@@ -54,9 +55,10 @@ export function world(emu: SpotifyEmulator, opts: WorldOptions = {}): World {
 export function windows(emu: SpotifyEmulator, n: number, opts: WorldOptions = {}): World[] {
   const shared = opts.shared ?? new SharedSecretStorage();
   const model = opts.model ?? desktopModel('desktop VS Code (modelled)', 'vscode');
+  const locks = lockDir();
   const all: World[] = [];
   for (let i = 0; i < n; i++) {
-    all.push(makeWindow(emu, opts, shared, model, i, all));
+    all.push(makeWindow(emu, opts, shared, model, i, all, locks));
   }
   return all;
 }
@@ -66,7 +68,7 @@ interface UriHandling {
   handleUri(path: string, query: string): Promise<void>;
 }
 
-function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecretStorage, model: HostModel, index: number, all: UriHandling[]) {
+function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecretStorage, model: HostModel, index: number, all: UriHandling[], locks: string) {
   const log = captureLogger();
   const router = new CallbackRouter(log.logger);
   const storage = shared.window();
@@ -105,9 +107,11 @@ function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecr
       return browser.landedOn;
     }),
   };
-  const ui: AuthUi & { offers: string[]; attempts: string[] } = {
+  const ui: AuthUi & { offers: string[]; attempts: string[]; refused: string[][] } = {
     offers: [],
     attempts: [],
+    refused: [],
+    scopesRefused: (_account, refused) => void ui.refused.push([...refused]),
     resolveClientId: async () => ('clientId' in opts ? opts.clientId : DEFAULT_CLIENT_ID),
     whileWaiting: (attempt, task) => {
       ui.attempts.push(attempt.redirectUri);
@@ -140,8 +144,7 @@ function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecr
     refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
     logger: log.logger,
     refreshSkewMs: () => 60_000,
-    raceGraceMs: opts.raceGraceMs ?? 300,
-    windowId: `w${index + 1}`,
+    lock: new FileLock(locks),
   });
   const flows = async () =>
     opts.flows === 'auto' ? chooseFlows(await chooserFacts(host), 'auto', NODE_FLOWS) : (opts.flows ?? [uriHandlerFlow]);

@@ -5,6 +5,7 @@ import { routeCallbackUri, uriHandlerFlow } from '../../../src/flows/uriHandlerF
 import { SpotifyOAuthClient } from '../../../src/oauth/client';
 import { CancellationError, OAuthError } from '../../../src/oauth/errors';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
+import { grantKey, INDEX_KEY } from '../../../src/session/grantStore';
 import { FakeBrowser } from '../fakeBrowser';
 import { SharedSecretStorage } from '../helpers';
 import { EXT_ID, world as setup } from '../world';
@@ -32,8 +33,9 @@ describe('auth/AuthService (provider logic) against the emulator', () => {
     const opened = new URL(t.browser.opened[0]);
     assert.strictEqual(opened.searchParams.get('redirect_uri'), REDIRECT);
     assert.strictEqual(opened.searchParams.get('show_dialog'), null, 'first account: no forced dialog');
-    // Stored in SecretStorage, as versioned JSON.
-    assert.strictEqual(JSON.parse(t.shared.data.get('spotify.grants')!).grants[0].id, grant.id);
+    // Stored in SecretStorage, one versioned key per grant, listed in the index.
+    assert.strictEqual(JSON.parse(t.shared.data.get(grantKey(grant.id))!).grant.id, grant.id);
+    assert.deepStrictEqual(JSON.parse(t.shared.data.get(INDEX_KEY)!).ids, [grant.id]);
     // Leak check over everything logged during the sign-in.
     const secrets = [grant.accessToken, grant.refreshToken!, t.exchanged[0].code, t.exchanged[0].verifier];
     const log = t.log.lines.join('\n');
@@ -144,10 +146,12 @@ describe('auth/AuthService (provider logic) against the emulator', () => {
   it('unreadable stored data is logged and discarded; sign-in then works', async () => {
     const shared = new SharedSecretStorage();
     shared.data.set('spotify.grants', '{not json');
+    shared.data.set(INDEX_KEY, '{not json either');
     const t = setup(emu, { shared });
     await t.manager.initialize();
     assert.deepStrictEqual(await t.service.getSessions(), []);
     assert.ok(t.log.lines.some((l) => /not valid JSON/.test(l)));
+    assert.ok(t.log.lines.some((l) => /session index is unreadable/.test(l)));
     assert.ok(await t.service.createSession(['user-read-private']));
   });
 
@@ -184,5 +188,30 @@ describe('auth/AuthService (provider logic) against the emulator', () => {
     assert.notStrictEqual(r.accessToken, g.accessToken);
     await t.service.removeSession(g.id);
     await assert.rejects(t.service.refreshSession(g.id), /signed out/);
+  });
+
+  it('scopes as granted: fewer (recorded, the user told once, no sign-in loop), more (recorded), none on refresh (kept)', async () => {
+    const t = setup(emu);
+    emu.config.withheldScopes = ['user-top-read'];
+    const g = await t.service.createSession(['user-read-private', 'user-top-read']);
+    assert.deepStrictEqual(g.scopes, ['user-read-private']);
+    assert.deepStrictEqual(g.refusedScopes, ['user-top-read']);
+    assert.deepStrictEqual(t.ui.refused, [['user-top-read']]);
+    // Asking again for the same scopes finds this session instead of starting another sign-in.
+    assert.deepStrictEqual((await t.service.getSessions(['user-read-private', 'user-top-read'])).map((x) => x.id), [g.id]);
+    assert.strictEqual(t.browser.opened.length, 1);
+    // More than asked: Spotify merges earlier consents.
+    emu.config.withheldScopes = [];
+    emu.config.grantedScopes = 'union';
+    t.browser.opts.user = 'emu-bob';
+    const bob = await t.service.createSession(['playlist-read-private']);
+    t.browser.opts.user = 'emu-alice';
+    assert.deepStrictEqual(bob.scopes, ['playlist-read-private']);
+    const wider = await t.service.createSession(['playlist-read-private'], { accountId: g.account.id });
+    assert.deepStrictEqual(wider.scopes, ['playlist-read-private', 'user-read-private', 'user-top-read'], 'the union Spotify granted is recorded');
+    // None on refresh: the stored scopes stay.
+    emu.config.omitScopeOnRefresh = true;
+    const refreshed = await t.service.refreshSession(wider.id);
+    assert.deepStrictEqual(refreshed.scopes, wider.scopes);
   });
 });

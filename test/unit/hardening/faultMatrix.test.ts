@@ -41,7 +41,6 @@ describe('hardening: fault matrix against the emulator', () => {
   function setup() {
     const sleeps: number[] = [];
     const w = world(emu, {
-      raceGraceMs: 100,
       client: {
         timeoutMs: TIMEOUT_MS,
         retry: { maxAttempts: ATTEMPTS },

@@ -13,7 +13,6 @@ describe('hardening: no secret in logs, errors or notifications', () => {
     const verifiers: string[] = [];
     const shown: string[] = [];
     const { service, manager, log } = world(emu, {
-      raceGraceMs: 100,
       client: { clientSecret: SECRET, timeoutMs: 300 },
       onClient: (c) => {
         const create = c.createAuthorizationRequest.bind(c);

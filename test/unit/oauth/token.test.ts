@@ -109,7 +109,7 @@ describe('oauth/token and profile against the emulator', () => {
     const first = await client.exchangeCode(pending, code);
     emu.clockOffsetMs = 200 * 24 * 3600 * 1000;
     const before = emu.count('token:refresh_token');
-    await assert.rejects(client.refresh(first.refresh_token!), /invalid_grant: Refresh token revoked/);
+    await assert.rejects(client.refresh(first.refresh_token!), /invalid_grant: Refresh token expired/);
     assert.strictEqual(emu.count('token:refresh_token') - before, 1);
   });
 

@@ -1,4 +1,8 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { SpotifyOAuthClient } from '../../../src/oauth/client';
+import { FileLock } from '../../../src/session/node/fileLock';
 import { Grant, grantFromTokenResponse } from '../../../src/session/grant';
 import { GrantManager, GrantManagerOptions } from '../../../src/session/grantManager';
 import { GrantStore } from '../../../src/session/grantStore';
@@ -31,19 +35,32 @@ export async function signedInGrant(emu: SpotifyEmulator, c: SpotifyOAuthClient,
   return grantFromTokenResponse(token, account, scopes, DEFAULT_CLIENT_ID, Date.now(), id);
 }
 
-/** One window: a GrantManager over its view of the shared storage. */
-export function windowOn(shared: SharedSecretStorage, c: SpotifyOAuthClient, over: Partial<GrantManagerOptions> = {}) {
+/** A folder for the cross-window lock files of one test's windows (as globalStorageUri is for a profile). */
+export function lockDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-locks-'));
+}
+
+/**
+ * One window: a GrantManager over its view of the shared storage (lagging behind other windows'
+ * writes when `lagMs` is given), with the real file lock in `locks` (shared by the test's windows).
+ */
+export function windowOn(
+  shared: SharedSecretStorage,
+  c: SpotifyOAuthClient,
+  over: Partial<GrantManagerOptions> & { locks?: string; lagMs?: () => number } = {},
+) {
   const log = captureLogger();
+  const { locks, lagMs, ...options } = over;
+  const secrets = shared.window({ lagMs });
   const manager = new GrantManager({
-    store: new GrantStore(shared.window(), log.logger),
+    store: new GrantStore(secrets, log.logger),
     refresher: (g) => c.refresh(g.refreshToken!),
     logger: log.logger,
     refreshSkewMs: () => 60_000,
-    raceGraceMs: 500,
-    windowId: `w-${Math.random().toString(36).slice(2)}`,
-    ...over,
+    lock: new FileLock(locks ?? lockDir()),
+    ...options,
   });
-  return { manager, log };
+  return { manager, log, secrets };
 }
 
 /** A stored grant with fixed, fake values, for storage and wording tests. */

@@ -1,31 +1,51 @@
 import * as assert from 'assert';
-import { FORMAT_VERSION, GRANTS_KEY, GrantStore, parseGrants, serializeGrants } from '../../../src/session/grantStore';
+import { grantKey, GRANT_FORMAT_VERSION, GRANTS_KEY, GrantStore, INDEX_KEY, parseGrants, serializeGrants, StorageReadError } from '../../../src/session/grantStore';
 import { captureLogger, SharedSecretStorage } from '../helpers';
 import { sampleGrant } from './fixtures';
 
 
 describe('session/grantStore', () => {
-  it('round-trips grants under one versioned key', async () => {
+  it('one key per grant and an index, each with its generation; a grant without refresh token round-trips', async () => {
     const shared = new SharedSecretStorage();
     const { logger, lines } = captureLogger();
     const store = new GrantStore(shared.window(), logger);
-    // A grant without refresh token (app-only answers, or an old grant) must round-trip too.
-    const { refreshToken: _unused, ...noRefresh } = sampleGrant({ id: 'g2' });
-    await store.write([sampleGrant(), noRefresh]);
-    const doc = JSON.parse(shared.data.get(GRANTS_KEY)!);
-    assert.strictEqual(doc.version, FORMAT_VERSION);
-    assert.deepStrictEqual(await store.read(), [sampleGrant(), noRefresh]);
+    const { refreshToken: _unused, ...noRefresh } = sampleGrant({ id: 'g2', refusedScopes: ['user-top-read'] });
+    await store.writeGrant(3, sampleGrant());
+    await store.writeGrant(1, noRefresh);
+    await store.writeIndex(2, ['g1', 'g2']);
+    assert.deepStrictEqual(JSON.parse(shared.data.get(grantKey('g1'))!), { version: GRANT_FORMAT_VERSION, gen: 3, grant: sampleGrant() });
+    assert.deepStrictEqual(await store.readGrant('g1'), { gen: 3, value: sampleGrant() });
+    assert.deepStrictEqual(await store.readGrant('g2'), { gen: 1, value: noRefresh });
+    assert.deepStrictEqual(await store.readIndex(), { gen: 2, value: ['g1', 'g2'] });
+    assert.deepStrictEqual(await store.readGrant('absent'), { gen: 0 });
+    await store.deleteGrant('g1');
+    assert.strictEqual(shared.data.has(grantKey('g1')), false);
     assert.deepStrictEqual(lines, []);
   });
 
-  it('deletes the key when the last grant goes', async () => {
+  it('an unreadable key is reported once and ignored; a grant stored under another id is refused', async () => {
     const shared = new SharedSecretStorage();
-    const store = new GrantStore(shared.window(), captureLogger().logger);
-    await store.write([sampleGrant()]);
-    await store.write([]);
-    assert.strictEqual(shared.data.has(GRANTS_KEY), false);
+    const { logger, lines } = captureLogger();
+    const store = new GrantStore(shared.window(), logger);
+    shared.data.set(grantKey('g1'), '{"version":2,"gen":');
+    shared.data.set(grantKey('g9'), JSON.stringify({ version: 2, gen: 1, grant: sampleGrant() }));
+    shared.data.set(INDEX_KEY, JSON.stringify({ version: 2, gen: 1, ids: 'g1' }));
+    assert.deepStrictEqual(await store.readGrant('g1'), { gen: 0, corrupt: true });
+    assert.deepStrictEqual(await store.readGrant('g9'), { gen: 0, corrupt: true });
+    assert.deepStrictEqual(await store.readIndex(), { gen: 0, corrupt: true });
+    assert.strictEqual(lines.length, 3);
   });
 
+  it('a failing SecretStorage is an error, never "no grants"', async () => {
+    const { logger } = captureLogger();
+    const broken = { ...new SharedSecretStorage().window(), get: async () => { throw new Error('keyring locked'); } };
+    const store = new GrantStore(broken, logger);
+    await assert.rejects(store.readIndex(), (e: unknown) => e instanceof StorageReadError && /keyring locked/.test((e as Error).message));
+    await assert.rejects(store.readGrant('g1'), StorageReadError);
+    await assert.rejects(store.readLegacy(), StorageReadError);
+  });
+
+  describe('format 1 (one key for all grants), read only to migrate it', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['truncated JSON', serializeGrants([sampleGrant()]).slice(0, 40), /not valid JSON/],
     ['a JSON string', '"hello"', /unknown shape/],
@@ -34,14 +54,15 @@ describe('session/grantStore', () => {
     ['version 0', '{"version":0,"grants":[]}', /cannot read/],
   ];
   for (const [name, text, message] of cases) {
-    it(`discards ${name} with one log line and no crash`, async () => {
+    it(`marks ${name} for discarding, with one log line and no crash`, async () => {
       const shared = new SharedSecretStorage();
       shared.data.set(GRANTS_KEY, text);
       const { logger, lines } = captureLogger();
-      assert.deepStrictEqual(await new GrantStore(shared.window(), logger).read(), []);
+      const parsed = await new GrantStore(shared.window(), logger).readLegacy();
+      assert.deepStrictEqual(parsed.grants, []);
+      assert.strictEqual(parsed.discard, true);
       assert.strictEqual(lines.length, 1);
       assert.match(lines[0], message);
-      assert.strictEqual(shared.data.has(GRANTS_KEY), false, 'discarded');
     });
   }
 
@@ -64,10 +85,5 @@ describe('session/grantStore', () => {
     assert.match(parsed.problem!, /newer version/);
   });
 
-  it('survives a SecretStorage that throws', async () => {
-    const { logger, lines } = captureLogger();
-    const broken = { ...new SharedSecretStorage().window(), get: async () => { throw new Error('keyring locked'); } };
-    assert.deepStrictEqual(await new GrantStore(broken, logger).read(), []);
-    assert.match(lines[0], /keyring locked/);
   });
 });
