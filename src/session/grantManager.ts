@@ -1,6 +1,6 @@
 import { Disposable, Emitter } from '../common/emitter';
 import { Logger } from '../common/logger';
-import { isInvalidGrant, isTransient, OAuthError } from '../oauth/errors';
+import { isInvalidGrant, OAuthError } from '../oauth/errors';
 import { TokenEndpointResponse } from '../oauth/token';
 import { CrossWindowLock, InProcessLock, Ledger, LedgerEntry } from './crossWindowLock';
 import { applyRefresh, Grant } from './grant';
@@ -76,6 +76,8 @@ const MAX_JITTER_MS = 10_000;
  */
 export class GrantManager implements Disposable {
   private grants = new Map<string, Grant>();
+  /** The ids the index listed at the last reload: a grant key outside it (an orphan) is not adopted. */
+  private indexed = new Set<string>();
   private readonly inflight = new Map<string, Promise<Grant | undefined>>();
   /** Proactive refresh timers, with the expiry each was planned for. */
   private readonly timers = new Map<string, { timer: ReturnType<typeof setTimeout>; expiresAt: number }>();
@@ -130,8 +132,9 @@ export class GrantManager implements Disposable {
       let next: Map<string, Grant>;
       try {
         const index = await this.opts.store.readIndex();
+        this.indexed = new Set(index.value ?? []);
         next = new Map();
-        for (const id of index.value ?? []) {
+        for (const id of this.indexed) {
           const g = (await this.opts.store.readGrant(id)).value;
           if (g) {
             next.set(id, g);
@@ -217,6 +220,7 @@ export class GrantManager implements Disposable {
     if (replaces !== undefined && replaces !== grant.id) {
       await this.writeGrant(replaces, () => undefined);
     }
+    this.indexed.add(grant.id);
     this.applyOne(grant.id, grant);
     if (replaces !== undefined && replaces !== grant.id) {
       this.applyOne(replaces, undefined);
@@ -414,7 +418,9 @@ export class GrantManager implements Disposable {
     return this.serial(async () => {
       try {
         const stored = await this.opts.store.readGrant(id);
-        if (stored.value || this.grants.has(id)) {
+        // A key the index does not list is an orphan (an index write that failed); if the index
+        // event is merely late, the reload it triggers picks the grant up.
+        if ((stored.value && this.indexed.has(id)) || this.grants.has(id)) {
           this.applyOne(id, stored.value);
         }
       } catch (e) {
@@ -561,5 +567,3 @@ export function isCaughtUp(view: Stored<unknown>, expected: LedgerEntry | undefi
   return view.value !== undefined && view.gen >= expected.gen;
 }
 
-/** For callers that classify refresh failures: passing ones leave the grant as it is. */
-export const isPassingFailure = (e: unknown) => isTransient(e) || e instanceof StorageLagError;
