@@ -1,5 +1,5 @@
 import { Logger } from '../common/logger';
-import { SpotifyOAuthClient } from '../oauth/client';
+import { ClientFactory } from './endpointPolicy';
 import { CancellationError } from '../oauth/errors';
 import { normalizeScopes, scopesCover } from '../oauth/scopes';
 import { CallbackRouter } from '../flows/callbackRouter';
@@ -26,7 +26,7 @@ export interface AuthServiceDeps {
   readonly logger: Logger;
   readonly ui: AuthUi;
   /** A client for this Client ID, confidential when the user stored a client secret for it. */
-  readonly createClient: (clientId: string) => Promise<SpotifyOAuthClient>;
+  readonly createClient: ClientFactory;
   /** The flows to try now, in order (from the environment and the signInFlow setting). */
   readonly flows: () => Promise<readonly SignInFlow[]>;
   /** How long one flow waits for the browser; five minutes in the product. */
@@ -87,7 +87,7 @@ export class AuthService {
     const narrower = this.d.manager
       .all()
       .find((g) => g.account.id === account.id && g.clientId === clientId && scopesCover(granted, g.scopes));
-    const grant = grantFromTokenResponse(token, account, ask, clientId, this.now(), narrower?.id ?? newSessionId());
+    const grant = grantFromTokenResponse(token, account, ask, clientId, this.now(), narrower?.id ?? newSessionId(), client.endpoints.accounts);
     await this.d.manager.add(grant, narrower?.id);
     this.d.logger.info(`Signed in to Spotify as ${account.label} with scopes: ${grant.scopes.join(' ') || '(none)'}.`);
     if (grant.refusedScopes?.length) {
@@ -97,11 +97,13 @@ export class AuthService {
     return grant;
   }
 
-  async removeSession(id: string): Promise<void> {
+  /** Resolves with the grant that was signed out, if there was one. */
+  async removeSession(id: string): Promise<Grant | undefined> {
     const gone = await this.d.manager.remove(id);
     if (gone) {
       this.d.logger.info(`Signed out ${gone.account.label} from Spotify.`);
     }
+    return gone;
   }
 
   /** Refreshes now, even when the token is not due. */

@@ -72,7 +72,7 @@ async function tokenRequest(
     Accept: 'application/json',
   };
   if (client.clientSecret) {
-    headers.Authorization = `Basic ${base64Utf8(`${client.clientId}:${client.clientSecret}`)}`;
+    headers.Authorization = basicAuthorization(client.clientId, client.clientSecret);
   } else {
     body.set('client_id', client.clientId);
   }
@@ -81,6 +81,19 @@ async function tokenRequest(
     const answer = await send(ctx, url, { method: 'POST', headers, body: body.toString() }, what);
     return processTokenResponse(answer, what);
   });
+}
+
+/**
+ * HTTP Basic client authentication as RFC 6749 §2.3.1 defines it: client id and secret are each
+ * form-urlencoded (application/x-www-form-urlencoded) before they are joined with ':' and
+ * base64-encoded, so a secret with ':', '%', '+' or spaces survives.
+ */
+export function basicAuthorization(clientId: string, clientSecret: string): string {
+  return `Basic ${base64Utf8(`${formEncode(clientId)}:${formEncode(clientSecret)}`)}`;
+}
+
+function formEncode(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
 /** Turns an HTTP answer of the token endpoint into a response or the right error. */

@@ -24,6 +24,11 @@ export interface Grant {
   readonly createdAt: number;
   /** Refresh tokens only work with the client that got them. */
   readonly clientId: string;
+  /**
+   * The accounts service that issued it (base URL): the only place it is ever refreshed. Absent
+   * on grants stored before 0.2, which Spotify issued.
+   */
+  readonly issuer?: string;
 }
 
 /** Spotify echoes the granted scopes; when it does not, what was asked for is what was granted. */
@@ -38,6 +43,7 @@ export function grantFromTokenResponse(
   clientId: string,
   now: number,
   id: string,
+  issuer?: string,
 ): Grant {
   const scopes = grantedScopes(res, requestedScopes);
   const refused = requestedScopes.filter((s) => !scopes.includes(s));
@@ -51,6 +57,7 @@ export function grantFromTokenResponse(
     expiresAt: now + res.expires_in * 1000,
     createdAt: now,
     clientId,
+    ...(issuer ? { issuer } : {}),
   };
 }
 

@@ -277,6 +277,9 @@ export class GrantManager implements Disposable {
       const stored = current.value;
       this.applyOne(id, stored);
       if (!stored || (!force && !this.isDue(stored))) {
+        if (stored) {
+          this.opts.logger.info(`${stored.account.label}'s Spotify session was already refreshed in another window.`);
+        }
         return stored; // signed out, or another window refreshed it
       }
       if (!stored.refreshToken) {

@@ -91,6 +91,7 @@ function toGrant(v: unknown): Grant | undefined {
     expiresAt: v.expiresAt as number,
     createdAt: v.createdAt as number,
     clientId: v.clientId as string,
+    ...(nonEmpty(v.issuer) ? { issuer: v.issuer } : {}),
   };
 }
 

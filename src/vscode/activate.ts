@@ -12,15 +12,16 @@ import { CallbackHandoff } from '../flows/handoff';
 import { SignInFlow } from '../flows/flow';
 import { routeCallbackUri } from '../flows/uriHandlerFlow';
 import { SpotifyOAuthClient } from '../oauth/client';
-import { CancellationError } from '../oauth/errors';
 import { GrantLostError, GrantManager } from '../session/grantManager';
 import { GrantStore } from '../session/grantStore';
 import { registerCommands } from './commands';
+import { Outcomes } from './outcomes';
 import { VscodeFlowHost } from './flowHost';
 import { promptClientSecret } from './clientSecret';
 import { createLogChannelLogger } from './log';
 import { PROVIDER_ID, PROVIDER_LABEL, SpotifyAuthenticationProvider } from './provider';
-import { readClientId, readEndpoints, readRefreshSkewMs, readSignInFlow } from './settings';
+import { readClientId, readEndpoints, readRefreshSkewMs, readSignInFlow, runMode } from './settings';
+import { ClientFactory, refresherFor, RunMode } from '../auth/endpointPolicy';
 import { copyRedirectUri, redirectUrisFor } from './redirectUris';
 import { SpotifyStatusBar } from './statusBar';
 import { VscodeAuthUi } from './ui';
@@ -45,15 +46,27 @@ export async function activateWith(
   const router = new CallbackRouter(logger);
   const handoff = new CallbackHandoff(context.secrets, logger);
 
-  const createClient = async (clientId: string) =>
-    new SpotifyOAuthClient({
+  const mode = runMode(context.extensionMode);
+  const createClient: ClientFactory = async (clientId, accounts) => {
+    const configured = readEndpoints(mode).endpoints;
+    return new SpotifyOAuthClient({
       clientId,
       clientSecret: (await context.secrets.get(clientSecretKey(clientId))) || undefined,
-      endpoints: readEndpoints(),
+      // A grant's refresh goes to the accounts service that issued it, never to another.
+      endpoints: accounts ? { ...configured, accounts } : configured,
       logger,
       redactor,
       timeoutMs: REQUEST_TIMEOUT_MS,
     });
+  };
+  announceEndpoints(mode, logger);
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('spotify.accountsUrl') || e.affectsConfiguration('spotify.apiUrl')) {
+        announceEndpoints(mode, logger);
+      }
+    }),
+  );
 
   // Cached: getSessions is a hot path and must not read configuration on every call.
   let refreshSkewMs = readRefreshSkewMs();
@@ -67,7 +80,7 @@ export async function activateWith(
 
   const manager = new GrantManager({
     store: new GrantStore(context.secrets, logger),
-    refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken ?? ''),
+    refresher: refresherFor(createClient),
     logger,
     refreshSkewMs: () => refreshSkewMs,
     lock: createLock(context, logger),
@@ -89,15 +102,9 @@ export async function activateWith(
     timeoutMs: SIGN_IN_TIMEOUT_MS,
   });
 
-  const showError = (e: unknown) => {
-    if (e instanceof CancellationError) {
-      return;
-    }
-    logger.error(describeError(e));
-    void vscode.window.showErrorMessage(describeError(e, vscode.l10n.t));
-  };
+  const outcomes = new Outcomes(logger);
 
-  const provider = new SpotifyAuthenticationProvider(service, manager);
+  const provider = new SpotifyAuthenticationProvider(service, manager, outcomes);
   context.subscriptions.push(channel, manager, provider);
   try {
     context.subscriptions.push(
@@ -130,7 +137,7 @@ export async function activateWith(
         void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes]);
       }
     }),
-    ...registerCommands(service, manager, showError),
+    ...registerCommands(service, manager, outcomes),
   );
 
   const appTokens = new AppTokens(async () => {
@@ -159,6 +166,28 @@ export async function activateWith(
   );
   const api: SpotifyAuthApi = { version: 1, getAppToken: () => appTokens.get() };
   return api;
+}
+
+/** Says, visibly, when tokens go anywhere but Spotify, and which environment overrides are ignored. */
+function announceEndpoints(mode: RunMode, logger: Logger): void {
+  let resolved;
+  try {
+    resolved = readEndpoints(mode);
+  } catch (e) {
+    logger.error((e as Error).message);
+    void vscode.window.showErrorMessage((e as Error).message);
+    return;
+  }
+  if (resolved.ignoredEnv.length > 0) {
+    logger.warn(`Ignored ${resolved.ignoredEnv.join(' and ')}: environment overrides of Spotify's addresses apply only in development and test mode.`);
+  }
+  if (resolved.custom) {
+    const { accounts, api } = resolved.endpoints;
+    logger.warn(`Spotify sign-ins go to ${accounts} and ${api}, not to Spotify (settings spotify.accountsUrl, spotify.apiUrl).`);
+    void vscode.window.showWarningMessage(
+      vscode.l10n.t('Spotify sign-ins go to {0}, not to Spotify (setting "spotify.accountsUrl"). Change it back unless you use a Spotify emulator on purpose.', accounts),
+    );
+  }
 }
 
 /** Client secrets are kept per Client ID in SecretStorage, never in settings. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AuthService } from '../auth/authService';
 import { Grant } from '../session/grant';
 import { GrantManager } from '../session/grantManager';
+import { Outcomes } from './outcomes';
 
 /** Scopes "Spotify: Sign In" asks for when no extension asked for more: enough to name the account. */
 export const DEFAULT_SCOPES = ['user-read-private'];
@@ -15,15 +16,15 @@ export interface SessionSummary {
 
 const summary = (g: Grant): SessionSummary => ({ id: g.id, account: g.account.label, scopes: g.scopes });
 
-export function registerCommands(service: AuthService, manager: GrantManager, showError: (e: unknown) => void): vscode.Disposable[] {
+export function registerCommands(service: AuthService, manager: GrantManager, outcomes: Outcomes): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('spotify.signIn', async (scopes?: string[]) => {
       try {
         const g = await service.createSession(Array.isArray(scopes) ? scopes : DEFAULT_SCOPES);
-        void vscode.window.showInformationMessage(vscode.l10n.t('Signed in to Spotify as {0}.', g.account.label));
+        outcomes.signedIn(g);
         return summary(g);
       } catch (e) {
-        showError(e);
+        outcomes.failed(e);
         return undefined;
       }
     }),
@@ -32,8 +33,14 @@ export function registerCommands(service: AuthService, manager: GrantManager, sh
       if (!g) {
         return false;
       }
-      await service.removeSession(g.id);
-      return true;
+      try {
+        const gone = await service.removeSession(g.id);
+        outcomes.signedOut(gone ?? g);
+        return true;
+      } catch (e) {
+        outcomes.failed(e);
+        return false;
+      }
     }),
     vscode.commands.registerCommand('spotify.refreshSession', async (id?: string) => {
       const g = await pick(manager, id, vscode.l10n.t('Refresh which Spotify session?'));
@@ -41,9 +48,11 @@ export function registerCommands(service: AuthService, manager: GrantManager, sh
         return undefined;
       }
       try {
-        return summary(await service.refreshSession(g.id));
+        const fresh = await service.refreshSession(g.id);
+        outcomes.refreshed(fresh);
+        return summary(fresh);
       } catch (e) {
-        showError(e);
+        outcomes.failed(e);
         return undefined;
       }
     }),

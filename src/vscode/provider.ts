@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { AuthService } from '../auth/authService';
 import { Grant } from '../session/grant';
 import { GrantManager } from '../session/grantManager';
+import { Outcomes } from './outcomes';
 
 export const PROVIDER_ID = 'spotify';
 export const PROVIDER_LABEL = 'Spotify';
@@ -19,6 +20,7 @@ export class SpotifyAuthenticationProvider implements vscode.AuthenticationProvi
   constructor(
     private readonly service: AuthService,
     manager: GrantManager,
+    private readonly outcomes: Outcomes,
   ) {
     this.subscription = manager.onDidChange((e) =>
       this._onDidChangeSessions.fire({ added: e.added.map(toSession), removed: e.removed.map(toSession), changed: e.changed.map(toSession) }),
@@ -29,12 +31,28 @@ export class SpotifyAuthenticationProvider implements vscode.AuthenticationProvi
     return (await this.service.getSessions(scopes, options?.account?.id)).map(toSession);
   }
 
+  /** From the Accounts menu or another extension's getSession(…, { createIfNone: true }). */
   async createSession(scopes: readonly string[], options?: vscode.AuthenticationProviderSessionOptions): Promise<vscode.AuthenticationSession> {
-    return toSession(await this.service.createSession(scopes, { accountId: options?.account?.id }));
+    try {
+      const g = await this.service.createSession(scopes, { accountId: options?.account?.id });
+      this.outcomes.signedIn(g);
+      return toSession(g);
+    } catch (e) {
+      this.outcomes.failed(e);
+      throw e;
+    }
   }
 
-  removeSession(sessionId: string): Promise<void> {
-    return this.service.removeSession(sessionId);
+  async removeSession(sessionId: string): Promise<void> {
+    try {
+      const gone = await this.service.removeSession(sessionId);
+      if (gone) {
+        this.outcomes.signedOut(gone);
+      }
+    } catch (e) {
+      this.outcomes.failed(e);
+      throw e;
+    }
   }
 
   dispose(): void {

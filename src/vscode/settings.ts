@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { CLIENT_ID_PATTERN } from '../oauth/client';
-import { parseEndpointBase, SPOTIFY_ENDPOINTS, SpotifyEndpoints } from '../oauth/endpoints';
+import { resolveEndpoints, ResolvedEndpoints, RunMode } from '../auth/endpointPolicy';
 import { FlowSetting, isFlowSetting } from '../flows/chooser';
 import { RelayConfig } from '../flows/flow';
 import { defaultRelayUrl } from '../flows/relayFlow';
@@ -21,12 +21,22 @@ export function readClientId(): string | undefined {
   return CLIENT_ID_PATTERN.test(value) ? value : undefined;
 }
 
-/** Throws a TypeError naming the setting when a configured URL is unusable. */
-export function readEndpoints(): SpotifyEndpoints {
-  return {
-    accounts: endpoint('accountsUrl', 'SPOTIFY_ACCOUNTS_URL', SPOTIFY_ENDPOINTS.accounts),
-    api: endpoint('apiUrl', 'SPOTIFY_API_URL', SPOTIFY_ENDPOINTS.api),
-  };
+/** The extension's run mode, for the endpoint policy. */
+export function runMode(mode: vscode.ExtensionMode): RunMode {
+  return mode === vscode.ExtensionMode.Production ? 'production' : mode === vscode.ExtensionMode.Test ? 'test' : 'development';
+}
+
+/**
+ * Spotify's services, from the application-scope settings; the environment variables only in
+ * development and test mode (see ../auth/endpointPolicy.ts). Throws a TypeError naming the setting
+ * when a configured URL is unusable.
+ */
+export function readEndpoints(mode: RunMode): ResolvedEndpoints {
+  return resolveEndpoints({
+    mode,
+    settings: { accountsUrl: config().get<string>('accountsUrl'), apiUrl: config().get<string>('apiUrl') },
+    env: { SPOTIFY_ACCOUNTS_URL: env('SPOTIFY_ACCOUNTS_URL'), SPOTIFY_API_URL: env('SPOTIFY_API_URL') },
+  });
 }
 
 export function readSignInFlow(): FlowSetting {
@@ -54,10 +64,4 @@ export function readRelay(uriScheme: string): RelayConfig {
 export function readRefreshSkewMs(): number {
   const v = config().get<number>('refreshSkewSeconds', 60);
   return (typeof v === 'number' && Number.isFinite(v) ? Math.min(1800, Math.max(0, v)) : 60) * 1000;
-}
-
-function endpoint(key: string, envName: string, fallback: string): string {
-  const configured = config().get<string>(key);
-  const value = (configured && configured !== fallback ? configured : env(envName)) || fallback;
-  return parseEndpointBase(value, `spotify.${key}`);
 }

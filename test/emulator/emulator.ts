@@ -533,10 +533,12 @@ export class SpotifyEmulator {
   private authenticateClient(req: http.IncomingMessage, p: URLSearchParams): { app: EmulatorApp; confidential: boolean } | 'invalid' {
     const header = req.headers.authorization;
     if (header?.startsWith('Basic ')) {
+      // RFC 6749 §2.3.1: id and secret are form-urlencoded, then joined by ':' and base64-encoded.
       const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
       const i = decoded.indexOf(':');
-      const app = this.config.apps.find((a) => a.clientId === decoded.slice(0, i));
-      if (!app || !app.clientSecret || app.clientSecret !== decoded.slice(i + 1)) {
+      const formDecode = (v: string) => new URLSearchParams(`v=${v}`).get('v') ?? '';
+      const app = this.config.apps.find((a) => a.clientId === formDecode(decoded.slice(0, i)));
+      if (i < 0 || !app || !app.clientSecret || app.clientSecret !== formDecode(decoded.slice(i + 1))) {
         return 'invalid';
       }
       return { app, confidential: true };

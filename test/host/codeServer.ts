@@ -31,6 +31,11 @@ export interface CodeServerOptions {
   readonly trustedDomains?: readonly string[];
   /** code-server's --log level, which extension log channels follow (trace for leak checks). */
   readonly logLevel?: 'trace' | 'debug' | 'info';
+  /**
+   * Keep workspace trust on (VS Code's default), so the workspace opens in Restricted Mode unless
+   * trusted; the other runs switch trust off to keep its prompt out of the way.
+   */
+  readonly workspaceTrust?: boolean;
 }
 
 export interface RunningCodeServer {
@@ -66,7 +71,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
     CODE_SERVER,
     [
       '--config', config, '--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir,
-      '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+      '--disable-telemetry', '--disable-update-check', ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
       ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d]),
       ...(o.logLevel ? ['--log', o.logLevel] : []),
       workspace,

@@ -16,6 +16,13 @@ suite('Spotify provider in a real VS Code host', () => {
     }
   });
 
+  test('Restricted Mode and virtual workspaces are declared; this window is untrusted and the provider works in it', async () => {
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON;
+    assert.deepStrictEqual(pkg.capabilities, { untrustedWorkspaces: { supported: true }, virtualWorkspaces: true });
+    assert.strictEqual(vscode.workspace.isTrusted, false, 'the harness opens the workspace in Restricted Mode');
+    assert.ok(vscode.extensions.getExtension(EXTENSION_ID)!.isActive, 'active in Restricted Mode');
+  });
+
   test('no session before sign-in', async () => {
     assert.strictEqual(await consumerSession(), undefined);
   });

@@ -1,6 +1,7 @@
 import * as sinon from 'sinon';
 import { AuthService, AuthUi } from '../../src/auth/authService';
 import { english } from '../../src/auth/describeError';
+import { ClientFactory, refresherFor } from '../../src/auth/endpointPolicy';
 import { CallbackRouter } from '../../src/flows/callbackRouter';
 import { chooseFlows, chooserFacts } from '../../src/flows/chooser';
 import { FlowHost, RelayConfig, SignInFlow } from '../../src/flows/flow';
@@ -36,6 +37,8 @@ export interface WorldOptions {
   readonly model?: HostModel;
   /** The relay setting; VS Code's page for the model's scheme by default. */
   readonly relay?: RelayConfig;
+  /** The configured Spotify endpoints; the emulator's by default. */
+  readonly endpoints?: { accounts: string; api: string };
 }
 
 export type World = ReturnType<typeof makeWindow>;
@@ -122,10 +125,11 @@ function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecr
       return true;
     },
   };
-  const createClient = async (clientId: string) => {
+  const configured = () => opts.endpoints ?? { accounts: emu.url, api: emu.url };
+  const createClient: ClientFactory = async (clientId, accounts) => {
     const c = new SpotifyOAuthClient({
       clientId,
-      endpoints: { accounts: emu.url, api: emu.url },
+      endpoints: accounts ? { ...configured(), accounts } : configured(),
       logger: log.logger,
       redactor: log.redactor,
       sleep: async () => undefined,
@@ -141,7 +145,7 @@ function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecr
   };
   const manager = new GrantManager({
     store: new GrantStore(storage, log.logger),
-    refresher: async (g) => (await createClient(g.clientId)).refresh(g.refreshToken!),
+    refresher: refresherFor(createClient),
     logger: log.logger,
     refreshSkewMs: () => 60_000,
     lock: new FileLock(locks),
