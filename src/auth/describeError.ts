@@ -1,4 +1,4 @@
-import { CancellationError, HttpError, OAuthError, TransportError } from '../oauth/errors';
+import { AccountRefusedError, CancellationError, HttpError, OAuthError, TransportError } from '../oauth/errors';
 import { GrantLostError } from '../session/grantManager';
 import { SignInTimeoutError } from '../flows/signIn';
 
@@ -29,13 +29,15 @@ export function describeError(e: unknown, t: Localize = english): string {
         return t('Spotify sign-in failed: {0}', e.message);
     }
   }
-  if (e instanceof HttpError && e.status === 403) {
-    if (/not registered/i.test(e.message)) {
-      return t('Your Spotify account is not on this app\'s user list. The app is in Development Mode: add your Spotify e-mail under "User Management" at developer.spotify.com/dashboard, then sign in again.');
-    }
-    if (/premium/i.test(e.message)) {
-      return t('Spotify refuses this app because its owner has no Premium subscription, which Development Mode apps need.');
-    }
+  if (e instanceof AccountRefusedError) {
+    // Classified by status alone (Spotify's wording changed four times); its own text goes beside.
+    return t(
+      'Spotify let you approve, then refused this account for the app (HTTP 403). In Development Mode that means the account is not on the app\'s "User Management" list at developer.spotify.com/dashboard (add its e-mail, at most 5 users), or the app\'s owner has no Premium subscription (a change of subscription can take a few hours to apply). Spotify said: "{0}"',
+      e.spotifyText ?? t('nothing'),
+    );
+  }
+  if (e instanceof HttpError && e.quotaExceeded) {
+    return t('Spotify\'s request quota for this app\'s developer is used up (QUOTA_EXCEEDED; Development Mode apps of one developer share it). This is not a passing rate limit: try again later, in hours rather than seconds.');
   }
   if (e instanceof SignInTimeoutError) {
     return t('No answer from the browser in time. If it showed "INVALID_CLIENT: Invalid redirect URI", register the redirect URI ("Spotify: Copy Redirect URI") and sign in again.');

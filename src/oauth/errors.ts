@@ -51,8 +51,24 @@ export class HttpError extends Error {
     message: string,
     /** From `Retry-After` on 429/503, in milliseconds; undefined when absent or unparsable. */
     readonly retryAfterMs?: number,
+    /** What Spotify said, as it came (its Web API message, or a plain-text body), safe to show. */
+    readonly spotifyText?: string,
+    /** A 429 whose body names `QUOTA_EXCEEDED`: a quota, not a rate limit. */
+    readonly quotaExceeded = false,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Spotify let the user approve, then refused the account on the Web API (HTTP 403 right after
+ * consent): in Development Mode the account is not on the app's User Management list, or the
+ * app's owner has no Premium. Classified by status alone: the texts changed four times.
+ */
+export class AccountRefusedError extends Error {
+  override readonly name = 'AccountRefusedError';
+  constructor(readonly spotifyText: string | undefined) {
+    super(`Spotify refused this account for the app (HTTP 403)${spotifyText ? `: ${spotifyText}` : ''}`);
   }
 }
 
@@ -70,7 +86,7 @@ export function isTransient(e: unknown): boolean {
     return e.kind !== 'aborted';
   }
   if (e instanceof HttpError) {
-    return e.status === 429 || e.status === 500 || e.status === 502 || e.status === 503 || e.status === 504;
+    return (e.status === 429 && !e.quotaExceeded) || e.status === 500 || e.status === 502 || e.status === 503 || e.status === 504;
   }
   if (e instanceof OAuthError) {
     // Spotify answers a 5xx with an OAuth-shaped `server_error` / `temporarily_unavailable` now and then.

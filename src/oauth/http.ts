@@ -42,6 +42,8 @@ export interface HttpAnswer {
   readonly headers: Headers;
   /** Parsed JSON, or undefined when the body is empty or not JSON. */
   readonly json: unknown;
+  /** The body as text, for answers that are not JSON (Spotify's Development Mode 403s are plain text). */
+  readonly text: string;
   readonly contentType: string;
 }
 
@@ -63,7 +65,7 @@ export async function send(ctx: HttpContext, url: string, init: RequestInit, wha
         json = undefined;
       }
     }
-    return { status: res.status, headers: res.headers, json, contentType };
+    return { status: res.status, headers: res.headers, json, text, contentType };
   } catch (e) {
     if (controller.signal.aborted) {
       throw new TransportError('timeout', `${what}: no answer from Spotify within ${Math.round(ctx.timeoutMs / 1000)} s.`);

@@ -35,7 +35,7 @@ export type RefreshTokenMode = 'rotate' | 'omit' | 'reuse';
 
 export type Fault =
   | { readonly path: string; readonly kind: 'status'; readonly status: number; readonly times?: number }
-  | { readonly path: string; readonly kind: 'rateLimit'; readonly retryAfter?: string; readonly times?: number }
+  | { readonly path: string; readonly kind: 'rateLimit'; readonly retryAfter?: string; readonly times?: number; readonly quota?: boolean; readonly emptyBody?: boolean }
   | { readonly path: string; readonly kind: 'delay'; readonly ms: number; readonly times?: number }
   | { readonly path: string; readonly kind: 'reset'; readonly times?: number }
   | { readonly path: string; readonly kind: 'truncated'; readonly times?: number }
@@ -67,6 +67,8 @@ export interface EmulatorConfig {
   withheldScopes: string[];
   /** Refresh answers without `scope` (as Spotify's often are): the client keeps what it had. */
   omitScopeOnRefresh: boolean;
+  /** Which of {@link DEV_MODE_TEXTS}.notAllowlisted the Web API sends (default: the current one). */
+  notAllowlistedText: 0 | 1 | 2 | 3;
   /** The page an unregistered redirect URI gets; Spotify has shown both texts. */
   redirectErrorText: 'INVALID_CLIENT: Invalid redirect URI' | 'redirect_uri: Not matching configuration';
 }
@@ -114,6 +116,17 @@ export const SPOTIFY_SCOPES = new Set([
 
 export const DEFAULT_CLIENT_ID = '0123456789abcdef0123456789abcdef';
 
+/** Spotify's Development Mode 403 texts, oldest first for the allowlist one (2021 to 2026). */
+export const DEV_MODE_TEXTS = {
+  notAllowlisted: [
+    'User not approved for app',
+    'User not registered in the Developer Dashboard',
+    'Check settings on developer.spotify.com/dashboard, the user may not be registered.',
+    'The user is not registered for this application.',
+  ],
+  noPremium: 'Active premium subscription required for the owner of the app. When the subscription status changes, it can take a few hours before requests are allowed again.',
+};
+
 export const DEFAULT_USERS: EmulatorUser[] = [
   { id: 'emu-alice', displayName: 'Alice Emulated', accountId: 'acc-alice-0001', imageUrl: 'https://i.scdn.co/image/alice' },
   { id: 'emu-bob', displayName: null },
@@ -158,6 +171,7 @@ export class SpotifyEmulator {
       grantedScopes: config.grantedScopes ?? 'asked',
       withheldScopes: config.withheldScopes ?? [],
       omitScopeOnRefresh: config.omitScopeOnRefresh ?? false,
+      notAllowlistedText: config.notAllowlistedText ?? 3,
     };
   }
 
@@ -360,11 +374,12 @@ export class SpotifyEmulator {
         req.socket.destroy();
         return true;
       case 'status':
-        this.json(res, f.status, { error: 'server_error', error_description: 'Internal server error' });
+        // Each service's own error shape: OAuth's on the accounts service, the Web API's on /v1/*.
+        this.json(res, f.status, f.path.startsWith('/v1/') ? { error: { status: f.status, message: f.status === 401 ? 'Access token missing' : 'Server error' } } : { error: 'server_error', error_description: 'Internal server error' });
         return true;
       case 'rateLimit':
         res.writeHead(429, { 'Content-Type': 'application/json', ...(f.retryAfter !== undefined ? { 'Retry-After': f.retryAfter } : {}) });
-        res.end(JSON.stringify({ error: { status: 429, message: 'API rate limit exceeded' } }));
+        res.end(f.emptyBody ? '' : JSON.stringify({ error: { status: 429, message: 'API rate limit exceeded', ...(f.quota ? { reason: 'QUOTA_EXCEEDED' } : {}) } }));
         return true;
       case 'truncated':
         res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -500,7 +515,11 @@ export class SpotifyEmulator {
       return this.json(res, 405, { error: 'invalid_request', error_description: 'Only POST is supported' });
     }
     const body = await readBody(req);
-    if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+    if (contentType === '') {
+      return this.json(res, 500, { error: 'server_error' }); // what Spotify answers a body without Content-Type
+    }
+    if (contentType.split(';')[0].trim() !== 'application/x-www-form-urlencoded') {
       return this.json(res, 415, { error: 'server_error', error_description: 'Unexpected status: 415' });
     }
     const p = new URLSearchParams(body);
@@ -552,8 +571,11 @@ export class SpotifyEmulator {
     const record = this.codes.get(code);
     // Single use: a code is consumed the first time it is presented, whatever happens next.
     this.codes.delete(code);
-    if (!record || record.expiresAt < this.now() || record.clientId !== client.app.clientId) {
+    if (!record || record.clientId !== client.app.clientId) {
       return this.oauthError(res, 'invalid_grant', 'Invalid authorization code');
+    }
+    if (record.expiresAt < this.now()) {
+      return this.oauthError(res, 'invalid_grant', 'Authorization code expired');
     }
     if (p.get('redirect_uri') !== record.redirectUri) {
       return this.oauthError(res, 'invalid_grant', 'Invalid redirect URI');
@@ -645,11 +667,12 @@ export class SpotifyEmulator {
     if (!user) {
       return this.json(res, 401, { error: { status: 401, message: 'Unauthorized' } });
     }
+    // Development Mode refusals are plain text, not JSON, and their wording keeps changing.
     if (app.ownerPremium === false) {
-      return this.json(res, 403, { error: { status: 403, message: 'Active premium subscription required for the owner of the app.' } });
+      return this.text(res, 403, DEV_MODE_TEXTS.noPremium);
     }
     if (app.allowlist && !app.allowlist.includes(user.id)) {
-      return this.json(res, 403, { error: { status: 403, message: 'User not registered in the Developer Dashboard' } });
+      return this.text(res, 403, DEV_MODE_TEXTS.notAllowlisted[this.config.notAllowlistedText]);
     }
     this.json(res, 200, {
       id: user.id,

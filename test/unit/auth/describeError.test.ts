@@ -1,14 +1,16 @@
 import * as assert from 'assert';
 import { describeError, english } from '../../../src/auth/describeError';
 import { SignInTimeoutError } from '../../../src/flows/signIn';
-import { CancellationError, HttpError, OAuthError, TransportError } from '../../../src/oauth/errors';
+import { AccountRefusedError, CancellationError, HttpError, OAuthError, TransportError } from '../../../src/oauth/errors';
 import { GrantLostError } from '../../../src/session/grantManager';
 import { sampleGrant } from '../session/fixtures';
 
 describe('auth/describeError: Spotify\'s failures in plain words', () => {
   const cases: Array<[string, unknown, RegExp]> = [
-    ['user not on the allowlist (403)', new HttpError(403, 'Reading your Spotify profile failed: User not registered in the Developer Dashboard (HTTP 403)'), /not on this app's user list.*User Management/],
-    ['app owner without Premium (403)', new HttpError(403, 'Reading your Spotify profile failed: Active premium subscription required for the owner of the app. (HTTP 403)'), /owner has no Premium/],
+    // Any 403 right after consent, whatever its wording (four texts so far), names both causes and shows Spotify's text.
+    ['a 403 after consent (2026 wording)', new AccountRefusedError('The user is not registered for this application.'), /refused this account.*"User Management".*no Premium.*few hours.*Spotify said: "The user is not registered for this application\."/],
+    ['a 403 after consent (unknown future wording)', new AccountRefusedError('Something new'), /"User Management".*no Premium.*Spotify said: "Something new"/],
+    ['a quota, not a rate limit', new HttpError(429, 'x', undefined, 'QUOTA_EXCEEDED', true), /quota.*QUOTA_EXCEEDED.*hours rather than seconds/],
     ['invalid_client', new OAuthError('invalid_client', 'Invalid client', 400), /does not accept this Client ID.*spotify\.clientId/],
     ['denied consent', new OAuthError('access_denied', undefined), /declined in the browser.*"Agree"/],
     ['dead code or refresh token', new OAuthError('invalid_grant', 'Invalid authorization code', 400), /refused the sign-in \(Invalid authorization code\)\. Sign in again/],

@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as sinon from 'sinon';
 import { Redactor } from '../../../src/common/redactor';
 import { SpotifyOAuthClient } from '../../../src/oauth/client';
-import { HttpError, OAuthError, TransportError } from '../../../src/oauth/errors';
+import { AccountRefusedError, HttpError, OAuthError, TransportError } from '../../../src/oauth/errors';
 import { processTokenResponse } from '../../../src/oauth/token';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
 
@@ -77,7 +77,7 @@ describe('oauth/token and profile against the emulator', () => {
   it('an expired code is refused', async () => {
     const { pending, code } = await authorize(client);
     emu.clockOffsetMs = 10 * 60_000;
-    await assert.rejects(client.exchangeCode(pending, code), /Invalid authorization code/);
+    await assert.rejects(client.exchangeCode(pending, code), /Authorization code expired/);
   });
 
   it('an unknown client gets invalid_client', async () => {
@@ -153,7 +153,7 @@ describe('oauth/token and profile against the emulator', () => {
     emu.config.apps[0] = { ...emu.config.apps[0], allowlist: ['someone-else'] };
     const { pending, code } = await authorize(client);
     const token = await client.exchangeCode(pending, code);
-    await assert.rejects(client.fetchAccount(token.access_token), (e: unknown) => e instanceof HttpError && e.status === 403 && /User not registered in the Developer Dashboard/.test(e.message));
+    await assert.rejects(client.fetchAccount(token.access_token), (e: unknown) => e instanceof AccountRefusedError && e.spotifyText === 'The user is not registered for this application.');
     emu.expireAccessTokens();
     await assert.rejects(client.fetchAccount(token.access_token), (e: unknown) => e instanceof HttpError && e.status === 401 && /expired/.test(e.message));
   });
@@ -171,10 +171,10 @@ describe('oauth/token and profile against the emulator', () => {
 
   it('processTokenResponse rejects malformed successes', () => {
     const headers = new Headers();
-    assert.throws(() => processTokenResponse({ status: 200, headers, json: undefined, contentType: '' }), /not valid JSON/);
-    assert.throws(() => processTokenResponse({ status: 200, headers, json: { token_type: 'Bearer' }, contentType: '' }), /no access_token/);
-    assert.throws(() => processTokenResponse({ status: 200, headers, json: { access_token: 'a', token_type: 'mac' }, contentType: '' }), /expected Bearer/);
-    const ok = processTokenResponse({ status: 200, headers, json: { access_token: 'a', token_type: 'bearer' }, contentType: '' });
+    assert.throws(() => processTokenResponse({ status: 200, headers, json: undefined, contentType: '', text: '' }), /not valid JSON/);
+    assert.throws(() => processTokenResponse({ status: 200, headers, json: { token_type: 'Bearer' }, contentType: '', text: '' }), /no access_token/);
+    assert.throws(() => processTokenResponse({ status: 200, headers, json: { access_token: 'a', token_type: 'mac' }, contentType: '', text: '' }), /expected Bearer/);
+    const ok = processTokenResponse({ status: 200, headers, json: { access_token: 'a', token_type: 'bearer' }, contentType: '', text: '' });
     assert.strictEqual(ok.expires_in, 3600);
   });
 
