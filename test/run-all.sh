@@ -56,6 +56,11 @@ node out/test/e2e/walkthrough.js 2>&1 | tee test-output/e2e-walkthrough.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count test-output/e2e-walkthrough.log "e2e (walkthrough)"
 
+echo "== browser scenario: an unknown Client ID, named by the waiting notice"
+node out/test/e2e/unknownClient.js 2>&1 | tee test-output/e2e-unknown-client.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/e2e-unknown-client.log "e2e (unknown client)"
+
 echo "== package (.vsix built with @vscode/vsce, contents checked)"
 node out/test/package/checkVsix.js 2>&1 | grep -v '^npm warn' | tee test-output/package.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -40,7 +40,7 @@ export function describeError(e: unknown, t: Localize = english): string {
     return t('Spotify\'s request quota for this app\'s developer is used up (QUOTA_EXCEEDED; Development Mode apps of one developer share it). This is not a passing rate limit: try again later, in hours rather than seconds.');
   }
   if (e instanceof SignInTimeoutError) {
-    return t('No answer from the browser in time. If it showed "INVALID_CLIENT: Invalid redirect URI", register the redirect URI ("Spotify: Copy Redirect URI") and sign in again.');
+    return t('No answer from the browser in time. If it showed "INVALID_CLIENT: Invalid client", check the Client ID ("Spotify: Set Client ID"); if it showed "Invalid redirect URI" or "Not matching configuration", register the redirect URI ("Spotify: Copy Redirect URI"); if it showed "Illegal scope", the app may not use a scope asked for. Then sign in again.');
   }
   if (e instanceof TransportError || e instanceof HttpError || e instanceof CancellationError) {
     return e.message;

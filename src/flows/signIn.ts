@@ -1,10 +1,14 @@
 import { CancellationError, OAuthError } from '../oauth/errors';
 import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
 
-/** One attempt at signing in: a flow and the registered redirect URI it uses. */
+/** One attempt at signing in: a flow, the registered redirect URI it uses, what it asks for. */
 export interface SignInAttempt {
   readonly flow: SignInFlow;
   readonly redirectUri: string;
+  /** The Client ID sent (Spotify shows "INVALID_CLIENT: Invalid client" for an unknown one). */
+  readonly clientId: string;
+  /** The scopes asked (Spotify shows "Illegal scope" for one the app may not use). */
+  readonly scopes: readonly string[];
 }
 
 export interface SignInUi {
@@ -45,7 +49,7 @@ export async function authorizeWithFlows(
   for (let i = 0; ; i++) {
     const flow = flows[i];
     try {
-      const attempt = { flow, redirectUri: await flow.redirectUri(base.host) };
+      const attempt: SignInAttempt = { flow, redirectUri: await flow.redirectUri(base.host), clientId: base.client.clientId, scopes: base.scopes };
       base.logger.info(`Signing in with the ${flow.id} flow.`);
       return await ui.whileWaiting(attempt, (cancelled) => runAttempt(flow, base, [outer, cancelled], timeoutMs));
     } catch (e) {

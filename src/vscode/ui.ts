@@ -62,29 +62,39 @@ export class VscodeAuthUi implements AuthUi {
   }
 
   /**
-   * Spotify shows redirect errors in the browser, never to us: say what to check, offer the URI.
-   * A notice cannot be closed by code, so one clicked after its attempt ended copies nothing.
+   * Spotify shows its refusals in the browser, never to us, so after a while the notice names each
+   * page a sign-in can stall on and what to do about it: the Client ID (offer to set it), the
+   * redirect URI of this attempt (offer to copy it), the scopes asked. A notice cannot be closed by
+   * code, so one clicked after its attempt ended changes nothing.
    */
   private async stillWaiting(attempt: SignInAttempt, live: { ended: boolean }): Promise<void> {
     if (live.ended) {
       return;
     }
     const copy = vscode.l10n.t('Copy Redirect URI');
+    const setClientId = vscode.l10n.t('Set Client ID');
     const choice = await vscode.window.showWarningMessage(
       vscode.l10n.t(
-        'Still waiting for Spotify. If the browser shows "INVALID_CLIENT: Invalid redirect URI", "INVALID_CLIENT: Insecure redirect URI" or "redirect_uri: Not matching configuration", add {0} to your Spotify app\'s Redirect URIs exactly as shown, press Save, then try again.',
+        'Still waiting for Spotify. What does the browser show? "INVALID_CLIENT: Invalid client": Spotify does not know the Client ID {0}; check it against your app at developer.spotify.com/dashboard. "INVALID_CLIENT: Invalid redirect URI", "INVALID_CLIENT: Insecure redirect URI" or "redirect_uri: Not matching configuration": add {1} to the app\'s Redirect URIs exactly as shown and press Save. "Illegal scope": the app may not use one of {2}. Then sign in again.',
+        attempt.clientId,
         attempt.redirectUri,
+        attempt.scopes.join(', ') || vscode.l10n.t('(no scopes)'),
       ),
       copy,
+      setClientId,
     );
-    if (choice !== copy) {
+    if (choice === undefined) {
       return;
     }
     if (live.ended) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('That sign-in attempt has ended; nothing was copied. "Spotify: Copy Redirect URI" lists the URIs to register.'));
+      void vscode.window.showInformationMessage(vscode.l10n.t('That sign-in attempt has ended; nothing was changed. "Spotify: Copy Redirect URI" lists the URIs to register.'));
       return;
     }
-    await vscode.env.clipboard.writeText(attempt.redirectUri);
+    if (choice === copy) {
+      await vscode.env.clipboard.writeText(attempt.redirectUri);
+    } else {
+      await vscode.commands.executeCommand('spotify.setClientId');
+    }
   }
 
   scopesRefused(account: string, refused: readonly string[]): void {

@@ -92,8 +92,17 @@ export class LoopbackServer {
       return send(400, 'Not this sign-in', 'This link does not belong to the sign-in VS Code is waiting for.');
     }
     this.done = true;
-    const denied = url.searchParams.has('error');
-    send(200, denied ? 'Sign-in declined' : 'Signed in to Spotify', 'You may close this tab and return to VS Code.');
+    const denied = url.searchParams.get('error') === 'access_denied';
+    const failed = !denied && url.searchParams.has('error');
+    send(
+      200,
+      denied ? 'Sign-in declined' : failed ? 'Sign-in failed' : 'Signed in to Spotify',
+      denied
+        ? 'You declined in Spotify, so nothing was shared with VS Code. You may close this tab.'
+        : failed
+          ? 'Spotify did not complete the sign-in; VS Code says why. You may close this tab.'
+          : 'You may close this tab and return to VS Code.',
+    );
   }
 
   close(): Promise<void> {

@@ -15,7 +15,7 @@ describe('auth/describeError: Spotify\'s failures in plain words', () => {
     ['denied consent', new OAuthError('access_denied', undefined), /declined in the browser.*"Agree"/],
     ['dead code or refresh token', new OAuthError('invalid_grant', 'Invalid authorization code', 400), /refused the sign-in \(Invalid authorization code\)\. Sign in again/],
     ['revoked grant', new GrantLostError(sampleGrant(), new OAuthError('invalid_grant', 'Refresh token revoked', 400)), /Alice has expired or was revoked \(Refresh token revoked\)\. Sign in again/],
-    ['no answer from the browser', new SignInTimeoutError('x'), /INVALID_CLIENT: Invalid redirect URI.*Copy Redirect URI/],
+    ['no answer from the browser: each page Spotify may show, with its fix', new SignInTimeoutError('x'), /Invalid client.*Set Client ID.*Invalid redirect URI.*Copy Redirect URI.*Illegal scope/],
     ['network', new TransportError('network', 'Token refresh: could not reach Spotify (ECONNREFUSED).'), /could not reach Spotify/],
     ['cancelled', new CancellationError(), /cancelled/],
   ];

@@ -69,7 +69,7 @@ describe('flows/signIn (authorizeWithFlows)', () => {
     };
     const sizes: number[] = [];
     await assert.rejects(
-      authorizeWithFlows([failing as never, failing as never], { router, logger: captureLogger().logger, host: { t: english } } as never, new AbortController().signal, 1000, {
+      authorizeWithFlows([failing as never, failing as never], { router, logger: captureLogger().logger, host: { t: english }, client: { clientId: 'c' }, scopes: [] } as never, new AbortController().signal, 1000, {
         whileWaiting: (_attempt, task) => task(new AbortController().signal),
         offerNextFlow: async () => {
           sizes.push(router.size);

@@ -100,7 +100,8 @@ describe('flows: loopback and paste against the emulator', () => {
       return true;
     };
     await assert.rejects(loopbackFlow.authorize(ctx), (e: unknown) => e instanceof OAuthError && e.error === 'access_denied');
-    assert.match(pages[0].text, /Sign-in declined/);
+    assert.match(pages[0].text, /Sign-in declined.*You declined in Spotify, so nothing was shared/);
+    assert.doesNotMatch(pages[0].text, /Signed in/);
   });
 
   it('closes its server on cancellation', async () => {
