@@ -61,6 +61,11 @@ node out/test/e2e/unknownClient.js 2>&1 | tee test-output/e2e-unknown-client.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count test-output/e2e-unknown-client.log "e2e (unknown client)"
 
+echo "== browser scenario: a consent's six-month end, warned a week ahead (time moved by the test), renewed in place"
+node out/test/e2e/consentExpiry.js 2>&1 | tee test-output/e2e-consent-expiry.log
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count test-output/e2e-consent-expiry.log "e2e (consent expiry)"
+
 echo "== package (.vsix built with @vscode/vsce, contents checked)"
 node out/test/package/checkVsix.js 2>&1 | grep -v '^npm warn' | tee test-output/package.log
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -1,5 +1,6 @@
 import { AccountRefusedError, CancellationError, HttpError, OAuthError, TransportError } from '../oauth/errors';
 import { GrantLostError } from '../session/grantManager';
+import { day } from '../session/consent';
 import { SignInTimeoutError } from '../flows/signIn';
 
 /** `vscode.l10n.t`'s shape: a message with {0}-style placeholders and its arguments. */
@@ -14,6 +15,13 @@ export const english: Localize = (message, ...args) => message.replace(/\{(\d+)\
  * Node; the VS Code layer passes `vscode.l10n.t` to translate.
  */
 export function describeError(e: unknown, t: Localize = english): string {
+  if (e instanceof GrantLostError && e.consentEndedAt !== undefined) {
+    return t(
+      'Your Spotify consent for {0} ended on {1}: Spotify ends every consent six months after it was given, whatever the refreshes. Sign in again to renew it for six months.',
+      e.grant.account.label,
+      day(e.consentEndedAt),
+    );
+  }
   if (e instanceof GrantLostError) {
     return t('Your Spotify sign-in for {0} has expired or was revoked ({1}). Sign in again.', e.grant.account.label, e.reason.errorDescription ?? e.reason.error);
   }

@@ -3,6 +3,7 @@ import { Logger } from '../common/logger';
 import { isInvalidGrant, OAuthError } from '../oauth/errors';
 import { TokenEndpointResponse } from '../oauth/token';
 import { CrossWindowLock, InProcessLock, Ledger, LedgerEntry } from './crossWindowLock';
+import { consentEndsAt, consentState, day } from './consent';
 import { applyRefresh, Grant } from './grant';
 import { grantKey, GrantStore, GRANT_KEY_PREFIX, INDEX_KEY, Stored, StorageReadError } from './grantStore';
 
@@ -15,11 +16,26 @@ export interface GrantsChangeEvent {
 /** A grant is gone for good: Spotify answered `invalid_grant` to its newest refresh token. */
 export class GrantLostError extends Error {
   override readonly name = 'GrantLostError';
+  /**
+   * Set when the refusal is the known six-month end of the consent (Spotify says "Refresh token
+   * expired", or the consent's end has passed): the end, in ms since the epoch.
+   */
+  readonly consentEndedAt?: number;
   constructor(
     readonly grant: Grant,
     readonly reason: OAuthError,
+    now: number = Date.now(),
   ) {
-    super(`Your Spotify sign-in for ${grant.account.label} has expired or was revoked (${reason.errorDescription ?? reason.error}). Sign in again.`);
+    const end = consentEndsAt(grant);
+    const ended = /expired/i.test(reason.errorDescription ?? '') || consentState(grant, now) === 'ended';
+    super(
+      ended
+        ? `Your Spotify consent for ${grant.account.label} ended on ${day(end)}: Spotify ends every consent six months after it was given. Sign in again.`
+        : `Your Spotify sign-in for ${grant.account.label} has expired or was revoked (${reason.errorDescription ?? reason.error}). Sign in again.`,
+    );
+    if (ended) {
+      this.consentEndedAt = end;
+    }
   }
 }
 
@@ -315,7 +331,7 @@ export class GrantManager implements Disposable {
 
   /** Reports a grant Spotify refused; its key is already gone, the index follows. */
   private lost(grant: Grant, reason: OAuthError): GrantLostError {
-    const lost = new GrantLostError(grant, reason);
+    const lost = new GrantLostError(grant, reason, this.now());
     this.applyOne(grant.id, undefined);
     void this.updateIndex((ids) => ids.filter((i) => i !== grant.id)).catch((e) => this.opts.logger.warn(`Could not update the session index: ${(e as Error).message}`));
     this.opts.logger.warn(lost.message);

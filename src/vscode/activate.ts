@@ -15,6 +15,8 @@ import { SpotifyOAuthClient } from '../oauth/client';
 import { GrantLostError, GrantManager } from '../session/grantManager';
 import { GrantStore } from '../session/grantStore';
 import { registerCommands } from './commands';
+import { ConsentReminder } from '../auth/consentReminder';
+import { consentEndsAt, day } from '../session/consent';
 import { Outcomes } from './outcomes';
 import { VscodeFlowHost } from './flowHost';
 import { promptClientSecret } from './clientSecret';
@@ -78,7 +80,13 @@ export async function activateWith(
     }),
   );
 
+  // One clock for every part: a development or test run can move it (spotify.test.setClockOffset)
+  // to bring the six-month consent end near; an installed extension cannot.
+  const clock = { offsetMs: 0 };
+  const now = () => Date.now() + clock.offsetMs;
+
   const manager = new GrantManager({
+    now,
     store: new GrantStore(context.secrets, logger),
     refresher: refresherFor(createClient),
     logger,
@@ -100,6 +108,7 @@ export async function activateWith(
     createClient,
     flows: flowsNow,
     timeoutMs: SIGN_IN_TIMEOUT_MS,
+    now,
   });
 
   const outcomes = new Outcomes(logger);
@@ -134,11 +143,36 @@ export async function activateWith(
       const again = vscode.l10n.t('Sign In Again');
       const choice = await vscode.window.showWarningMessage(describeError(e, vscode.l10n.t), again);
       if (choice === again) {
-        void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes]);
+        void vscode.commands.executeCommand('spotify.signIn', [...e.grant.scopes], e.grant.account.id);
       }
     }),
     ...registerCommands(service, manager, outcomes),
   );
+
+  const reminder = new ConsentReminder(manager, now, logger, async (g, endsAt, ended) => {
+    const again = vscode.l10n.t('Sign In Again');
+    const message = ended
+      ? vscode.l10n.t('Your Spotify consent for {0} ended on {1} (Spotify ends every consent six months after it was given). Sign in again to keep using it.', g.account.label, day(endsAt))
+      : vscode.l10n.t('Your Spotify consent for {0} ends on {1}: Spotify ends every consent six months after it was given, and refreshing does not extend it. Sign in again now to renew it for six months.', g.account.label, day(endsAt));
+    if ((await vscode.window.showWarningMessage(message, again)) === again) {
+      await vscode.commands.executeCommand('spotify.signIn', [...g.scopes], g.account.id);
+    }
+  });
+  context.subscriptions.push(reminder);
+  for (const g of manager.all()) {
+    logger.info(`${g.account.label}: Spotify consent given ${day(g.createdAt)}, ends ${day(consentEndsAt(g))}.`);
+  }
+  reminder.check();
+  if (context.extensionMode !== vscode.ExtensionMode.Production) {
+    // Not contributed, so never in the palette: tests move time with it.
+    context.subscriptions.push(
+      vscode.commands.registerCommand('spotify.test.setClockOffset', (ms: number) => {
+        clock.offsetMs = Number(ms) || 0;
+        logger.info(`Test clock moved by ${Math.round(clock.offsetMs / 86_400_000)} days.`);
+        reminder.check();
+      }),
+    );
+  }
 
   const appTokens = new AppTokens(async () => {
     const clientId = readClientId();

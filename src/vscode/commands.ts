@@ -18,9 +18,10 @@ const summary = (g: Grant): SessionSummary => ({ id: g.id, account: g.account.la
 
 export function registerCommands(service: AuthService, manager: GrantManager, outcomes: Outcomes): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('spotify.signIn', async (scopes?: string[]) => {
+    // `accountId` signs that account in again (its session keeps its id and scopes).
+    vscode.commands.registerCommand('spotify.signIn', async (scopes?: string[], accountId?: string) => {
       try {
-        const g = await service.createSession(Array.isArray(scopes) ? scopes : DEFAULT_SCOPES);
+        const g = await service.createSession(Array.isArray(scopes) ? scopes : DEFAULT_SCOPES, typeof accountId === 'string' ? { accountId } : {});
         outcomes.signedIn(g);
         return summary(g);
       } catch (e) {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { GrantManager } from '../session/grantManager';
+import { consentEndsAt, day } from '../session/consent';
 
 /**
  * Optional (spotify.showStatusBar) status bar entry: the signed-in account, and a menu to
@@ -28,7 +29,9 @@ export class SpotifyStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = grants.length ? `$(account) ${grants.map((g) => g.account.label).join(', ')}` : `$(sign-in) ${vscode.l10n.t('Spotify')}`;
-    this.item.tooltip = grants.length ? vscode.l10n.t('Signed in to Spotify') : vscode.l10n.t('Sign in to Spotify');
+    this.item.tooltip = grants.length
+      ? grants.map((g) => vscode.l10n.t('Signed in to Spotify as {0}; consent given {1}, ends {2}', g.account.label, day(g.createdAt), day(consentEndsAt(g)))).join('\n')
+      : vscode.l10n.t('Sign in to Spotify');
     this.item.show();
   }
 

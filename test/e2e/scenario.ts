@@ -15,6 +15,11 @@ export interface ScenarioOptions {
   readonly settings: Record<string, unknown>;
   /** Run the browser bundle in the web worker host (emulator over TLS then). */
   readonly web?: boolean;
+  /**
+   * Load the extension as a development extension (the workbench's extensionDevelopmentPath), so
+   * its development-only test hooks exist (the clock that brings a consent's end near).
+   */
+  readonly development?: boolean;
 }
 
 export class Scenario {
@@ -30,6 +35,7 @@ export class Scenario {
     readonly context: any,
     readonly page: any,
     private readonly web: boolean,
+    private readonly development: boolean,
   ) {}
 
   static async start(o: ScenarioOptions): Promise<Scenario> {
@@ -47,7 +53,7 @@ export class Scenario {
     const server = await startCodeServer({
       dir: path.join(out, 'host'),
       port,
-      extensions: [o.web ? webOnlyCopy() : REPO, path.join(REPO, 'test/fixtures/consumer')],
+      extensions: [...(o.development ? [] : [o.web ? webOnlyCopy() : REPO]), path.join(REPO, 'test/fixtures/consumer')],
       settings: {
         'spotify.accountsUrl': emulatorUrl,
         'spotify.apiUrl': emulatorUrl,
@@ -71,7 +77,7 @@ export class Scenario {
     if (process.env.E2E_DEBUG) {
       page.on('console', (m: any) => console.log(`[console] ${m.type()} ${m.text().slice(0, 400)}`));
     }
-    return new Scenario(out, relayUrl, emulator, server, context, page, !!o.web);
+    return new Scenario(out, relayUrl, emulator, server, context, page, !!o.web, !!o.development);
   }
 
   /** Saves a numbered screenshot of `p` (the workbench by default); returns its path. */
@@ -101,7 +107,10 @@ export class Scenario {
 
   async openWorkbench(): Promise<void> {
     await this.step('the workbench loads with the extension', async () => {
-      await this.page.goto(`${this.server.url}/?folder=${encodeURIComponent(this.server.workspace)}`);
+      const payload = this.development
+        ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${new URL(this.server.url).host}${REPO}`]]))}`
+        : '';
+      await this.page.goto(`${this.server.url}/?folder=${encodeURIComponent(this.server.workspace)}${payload}`);
       await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await accountsButton(this.page).waitFor({ timeout: 30_000 });
       await this.page.waitForTimeout(1500);
