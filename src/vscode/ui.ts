@@ -36,6 +36,9 @@ export class VscodeAuthUi implements AuthUi {
       return undefined;
     }
     await vscode.workspace.getConfiguration('spotify').update('clientId', id, vscode.ConfigurationTarget.Global);
+    // An unchanged value fires no settings change, so the walkthrough listens for this context key too.
+    await vscode.commands.executeCommand('setContext', 'spotify.clientIdSaved', true);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved the Spotify Client ID {0} in your user settings.', id));
     return id;
   }
 

@@ -30,6 +30,11 @@ async function main(): Promise<number> {
       await walkthroughStep('Create your Spotify app').waitFor({ timeout: 20_000 });
       README_SHOTS['walkthrough.png'] = await s.snap('walkthrough');
     });
+    await s.step('the set-up steps say that in the sandbox the emulator has done them', async () => {
+      if (!(await page.getByText('the built-in Spotify emulator has done this step for you').first().isVisible().catch(() => false))) {
+        throw new Error('the step does not say the emulator did it');
+      }
+    });
     await s.step('step 2 lists the redirect URIs of this window and copies one', async () => {
       await walkthroughStep('Register the redirect URIs').click();
       await stepButton('Copy Redirect URI').click();
@@ -56,6 +61,15 @@ async function main(): Promise<number> {
       await input.fill(DEFAULT_CLIENT_ID);
       README_SHOTS['client-id.png'] = await s.snap('client-id');
       await input.press('Enter');
+      await page.getByText(`Saved the Spotify Client ID ${DEFAULT_CLIENT_ID}`).first().waitFor({ timeout: 10_000 });
+      // Saved counts as done even when the value was already there (no settings change then).
+      const step = walkthroughStep('Paste the Client ID');
+      for (let i = 0; i < 50 && !(await step.evaluate((el: Element) => el.querySelector('.codicon.complete') !== null)); i++) {
+        await page.waitForTimeout(100);
+      }
+      if (!(await step.evaluate((el: Element) => el.querySelector('.codicon.complete') !== null))) {
+        throw new Error('the Client ID step is not marked done');
+      }
       const settings = path.join(s.out, 'host/ud/User/settings.json');
       for (let i = 0; i < 50 && !fs.readFileSync(settings, 'utf8').includes(DEFAULT_CLIENT_ID); i++) {
         await page.waitForTimeout(100);

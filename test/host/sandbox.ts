@@ -3,15 +3,21 @@
  * Without a real Client ID it signs in against the built-in Spotify emulator (consent page and
  * all); with SPOTIFY_CLIENT_ID set it talks to real Spotify. Runs until Ctrl-C.
  */
+import * as net from 'net';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { freePort, REPO, startCodeServer } from './codeServer';
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT) || 8080;
+  if (!(await portIsFree(port))) {
+    console.error(`Port ${port} is already in use (another sandbox, or another program). Stop that, or choose another port: PORT=${port + 1} npm start`);
+    process.exit(1);
+  }
   const realClientId = process.env.SPOTIFY_CLIENT_ID;
   let emulator: SpotifyEmulator | undefined;
-  const settings: Record<string, unknown> = { 'workbench.startupEditor': 'none' };
+  // The sandbox folder sits inside this repository: keep VS Code's git from offering to open it.
+  const settings: Record<string, unknown> = { 'workbench.startupEditor': 'none', 'git.openRepositoryInParentFolders': 'never' };
   if (realClientId) {
     settings['spotify.clientId'] = realClientId;
   } else {
@@ -46,6 +52,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
 }
 
 main().catch((e) => {
