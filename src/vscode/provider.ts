@@ -7,8 +7,15 @@ import { Outcomes } from './outcomes';
 export const PROVIDER_ID = 'spotify';
 export const PROVIDER_LABEL = 'Spotify';
 
-export function toSession(g: Grant): vscode.AuthenticationSession {
-  return { id: g.id, accessToken: g.accessToken, account: { id: g.account.id, label: g.account.label }, scopes: g.scopes };
+/**
+ * A grant as VS Code sees it. For a request, the session carries the scopes as they were requested
+ * (the grant covers them, perhaps with more): VS Code's Accounts menu clears its "Sign in to use X"
+ * badge only for an added session whose scope list, joined, equals the requested one.
+ */
+export function toSession(g: Grant, requested?: readonly string[]): vscode.AuthenticationSession {
+  // Never claim a scope Spotify refused (the grant may answer a request through refusedScopes).
+  const asRequested = requested !== undefined && requested.every((s) => g.scopes.includes(s));
+  return { id: g.id, accessToken: g.accessToken, account: { id: g.account.id, label: g.account.label }, scopes: asRequested ? [...requested] : g.scopes };
 }
 
 /** VS Code's view of the auth service: converts types and forwards grant changes as session events. */
@@ -23,12 +30,12 @@ export class SpotifyAuthenticationProvider implements vscode.AuthenticationProvi
     private readonly outcomes: Outcomes,
   ) {
     this.subscription = manager.onDidChange((e) =>
-      this._onDidChangeSessions.fire({ added: e.added.map(toSession), removed: e.removed.map(toSession), changed: e.changed.map(toSession) }),
+      this._onDidChangeSessions.fire({ added: e.added.map((g) => toSession(g)), removed: e.removed.map((g) => toSession(g)), changed: e.changed.map((g) => toSession(g)) }),
     );
   }
 
   async getSessions(scopes: readonly string[] | undefined, options?: vscode.AuthenticationProviderSessionOptions): Promise<vscode.AuthenticationSession[]> {
-    return (await this.service.getSessions(scopes, options?.account?.id)).map(toSession);
+    return (await this.service.getSessions(scopes, options?.account?.id)).map((g) => toSession(g, scopes));
   }
 
   /** From the Accounts menu or another extension's getSession(…, { createIfNone: true }). */
@@ -36,7 +43,11 @@ export class SpotifyAuthenticationProvider implements vscode.AuthenticationProvi
     try {
       const g = await this.service.createSession(scopes, { accountId: options?.account?.id });
       this.outcomes.signedIn(g);
-      return toSession(g);
+      const session = toSession(g, scopes);
+      // Added, even when a wider grant replaced a narrower one in place (the store then reports a
+      // change): the badge of the request that led here clears only on an added session.
+      this._onDidChangeSessions.fire({ added: [session], removed: [], changed: [] });
+      return session;
     } catch (e) {
       this.outcomes.failed(e);
       throw e;

@@ -121,6 +121,43 @@ async function main(): Promise<number> {
       await s.snap('status-bar-menu');
       await page.keyboard.press('Escape');
     });
+    if (!WEB && !CANCEL_FIRST && FLOW === 'auto') {
+      await s.step('the Accounts menu\'s "Sign in with Spotify to use …" request is gone after the sign-in', async () => {
+        await openMenuWith(page, /Alice Emulated \(Spotify\)/);
+        const left = await page.getByRole('menuitem', { name: /to use Spotify Consumer/ }).count();
+        await page.keyboard.press('Escape');
+        if (left !== 0) {
+          throw new Error('the request (badge) is still there');
+        }
+      });
+      await s.step('a wider request (scopes in another order) shows a request; signing in through it widens the session and clears it', async () => {
+        await page.keyboard.press('F1');
+        await page.locator('.quick-input-widget input').fill('>Spotify Consumer (test fixture): Ask for Top Tracks Too');
+        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Ask for Top Tracks Too' }).first().click();
+        await page.getByText('no session has them yet').first().waitFor({ timeout: 10_000 });
+        await openMenuWith(page, /Sign in with Spotify to use Spotify Consumer/);
+        await s.snap('wider-request');
+        const popup = context.waitForEvent('page', { timeout: 30_000 });
+        await chooseMenuItem(page, /Sign in with Spotify to use Spotify Consumer/);
+        const allow = page.getByRole('button', { name: 'Allow' });
+        if (await allow.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
+          await allow.click();
+        }
+        const tab = await popup;
+        await tab.locator('#approve').click({ timeout: 20_000 }); // another account may be chosen: Spotify asks again
+        await page.bringToFront();
+        await page.getByText('Signed in to Spotify as Alice Emulated').first().waitFor({ timeout: 30_000 });
+        await page.waitForTimeout(500);
+        await openMenuWith(page, /Alice Emulated \(Spotify\)/);
+        const left = await page.getByRole('menuitem', { name: /to use Spotify Consumer/ }).count();
+        const alices = await page.getByRole('menuitem', { name: /Alice Emulated/ }).count();
+        await s.snap('wider-request-cleared');
+        await page.keyboard.press('Escape');
+        if (left !== 0 || alices !== 1) {
+          throw new Error(`${left} requests left, ${alices} Alice entries`);
+        }
+      });
+    }
   } catch {
     // The failing step is counted and pictured; the remaining steps depend on it.
   }
