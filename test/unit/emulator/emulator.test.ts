@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
 
-/** The emulator must behave as ../shared/spotify-facts.md says, or the other tests prove nothing. */
+/** The emulator must behave as Spotify does (as strict, at least), or the other tests prove nothing. */
 describe('Spotify emulator fidelity', () => {
   let emu: SpotifyEmulator;
   let base: string;
