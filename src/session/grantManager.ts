@@ -307,7 +307,7 @@ export class GrantManager implements Disposable {
         res = await this.opts.refresher(stored);
       } catch (e) {
         if (isInvalidGrant(e)) {
-          await this.deleteInLock(id, ledger);
+          await this.deleteInLock(id, ledger, current.nextGen);
           throw this.lost(stored, e);
         }
         throw e;
@@ -322,7 +322,7 @@ export class GrantManager implements Disposable {
         return before.value;
       }
       const updated = applyRefresh(stored, res, this.now());
-      await this.write(id, ledger, updated, current.gen);
+      await this.write(id, ledger, updated, current.nextGen);
       this.applyOne(id, updated);
       this.opts.logger.info(`Refreshed ${stored.account.label}'s Spotify session; the new token is valid until ${new Date(updated.expiresAt).toISOString()}.`);
       return updated;
@@ -345,51 +345,46 @@ export class GrantManager implements Disposable {
       const current = await this.caughtUp(grantKey(id), ledger, () => this.opts.store.readGrant(id));
       const value = next(current.value);
       if (value === undefined) {
-        await this.deleteInLock(id, ledger, current.gen);
+        await this.deleteInLock(id, ledger, current.nextGen);
       } else {
-        await this.write(id, ledger, value, current.gen);
+        await this.write(id, ledger, value, current.nextGen);
       }
       return current.value;
     });
   }
 
-  private async write(id: string, ledger: Ledger, grant: Grant, currentGen?: number): Promise<void> {
-    const gen = (await this.nextGen(grantKey(id), ledger, currentGen));
+  /** Writes one grant at generation `gen` ({@link caughtUp}'s `nextGen`) and records it in the ledger. */
+  private async write(id: string, ledger: Ledger, grant: Grant, gen: number): Promise<void> {
     await this.opts.store.writeGrant(gen, grant);
     await ledger.write(grantKey(id), { gen });
   }
 
-  private async deleteInLock(id: string, ledger: Ledger, currentGen?: number): Promise<void> {
-    const gen = await this.nextGen(grantKey(id), ledger, currentGen);
+  private async deleteInLock(id: string, ledger: Ledger, gen: number): Promise<void> {
     await this.opts.store.deleteGrant(id);
     await ledger.write(grantKey(id), { gen, removed: true });
-  }
-
-  private async nextGen(key: string, ledger: Ledger, currentGen?: number): Promise<number> {
-    const recorded = await ledger.read(key);
-    return Math.max(currentGen ?? 0, recorded?.gen ?? 0) + 1;
   }
 
   private updateIndex(change: (ids: readonly string[]) => string[]): Promise<void> {
     return this.lock.run(INDEX_LOCK, async (ledger) => {
       const current = await this.caughtUp(INDEX_KEY, ledger, () => this.opts.store.readIndex());
-      const gen = Math.max(current.gen, (await ledger.read(INDEX_KEY))?.gen ?? 0) + 1;
-      await this.opts.store.writeIndex(gen, change(current.value ?? []));
-      await ledger.write(INDEX_KEY, { gen });
+      await this.opts.store.writeIndex(current.nextGen, change(current.value ?? []));
+      await ledger.write(INDEX_KEY, { gen: current.nextGen });
     });
   }
 
   /**
    * Reads `key` once this window's view has reached what the ledger says was last written (rule 1
    * of the class comment). A view that stays behind is an error, never a reason to act on old data.
+   * `nextGen` is the generation a write of the key in this turn of the lock takes: above both the
+   * view and the ledger (the ledger cannot change while the lock is held, so it is read once).
    */
-  private async caughtUp<T>(key: string, ledger: Ledger, read: () => Promise<Stored<T>>): Promise<Stored<T>> {
+  private async caughtUp<T>(key: string, ledger: Ledger, read: () => Promise<Stored<T>>): Promise<Stored<T> & { readonly nextGen: number }> {
     const expected = await ledger.read(key);
     const deadline = this.now() + (this.opts.storageCatchUpMs ?? 10_000);
     for (let wait = 5; ; wait = Math.min(100, wait * 2)) {
       const view = await read();
       if (isCaughtUp(view, expected)) {
-        return view;
+        return { ...view, nextGen: Math.max(view.gen, expected?.gen ?? 0) + 1 };
       }
       if (this.now() > deadline) {
         throw new StorageLagError('Secret storage in this window is behind another window\'s write; trying again shortly.');
