@@ -9,8 +9,6 @@ export interface ChooserFacts extends FlowEnvironment {
 
 interface FlowCapabilities {
   readonly id: FlowId;
-  /** Works when the extension host is on another machine than the browser. */
-  readonly supportsRemoteExtensionHost: boolean;
   readonly supportsWebUi: boolean;
   readonly supportsWebWorkerExtensionHost: boolean;
   /** Only where the relay page forwards to this window. */
@@ -27,12 +25,14 @@ interface FlowCapabilities {
  * - loopback: `http://127.0.0.1/callback` at a free port, with a Node extension host on a desktop
  *   (in a Remote window it checks at run time that the forwarded port is a 127.0.0.1 address);
  * - paste: the same URI with no server behind it; works everywhere.
+ * No row needs a column for a remote extension host: every flow works there (the relay and the
+ * links through asExternalUri, the local server through a forwarded port, checked at run time).
  */
 export const FLOW_CAPABILITIES: readonly FlowCapabilities[] = [
-  { id: 'relay', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: true },
-  { id: 'uriHandler', supportsRemoteExtensionHost: true, supportsWebUi: false, supportsWebWorkerExtensionHost: true, needsRelay: false },
-  { id: 'loopback', supportsRemoteExtensionHost: true, supportsWebUi: false, supportsWebWorkerExtensionHost: false, needsRelay: false },
-  { id: 'paste', supportsRemoteExtensionHost: true, supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: false },
+  { id: 'relay', supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: true },
+  { id: 'uriHandler', supportsWebUi: false, supportsWebWorkerExtensionHost: true, needsRelay: false },
+  { id: 'loopback', supportsWebUi: false, supportsWebWorkerExtensionHost: false, needsRelay: false },
+  { id: 'paste', supportsWebUi: true, supportsWebWorkerExtensionHost: true, needsRelay: false },
 ];
 
 export type FlowSetting = 'auto' | FlowId;
@@ -50,7 +50,6 @@ export function chooseFlows(facts: ChooserFacts, setting: FlowSetting, available
   }
   return FLOW_CAPABILITIES.filter(
     (c) =>
-      (!facts.remoteExtensionHost || c.supportsRemoteExtensionHost) &&
       (!facts.webUi || c.supportsWebUi) &&
       (!facts.webWorkerExtensionHost || c.supportsWebWorkerExtensionHost) &&
       (!c.needsRelay || facts.relayForwards),
