@@ -10,7 +10,7 @@
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
 import { runScenario } from './scenario';
-import { allowIfAsked, chooseMenuItem, clickNotificationButton, closeMenus, findNotification, openMenuWith, runCommand } from './workbench';
+import { allowIfAsked, chooseMenuItem, clickNotificationButton, closeMenus, closeQuickInput, findNotification, openMenuWith, runCommand } from './workbench';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
@@ -113,8 +113,7 @@ runScenario({
         }
       }
       await s.snap('status-bar-menu');
-      await page.keyboard.press('Escape');
-      await list.waitFor({ state: 'hidden', timeout: 5000 });
+      await closeQuickInput(page);
     });
     if (!WEB && !CANCEL_FIRST && FLOW === 'auto') {
       await s.step('the Accounts menu\'s "Sign in with Spotify to use …" request is gone after the sign-in', async () => {

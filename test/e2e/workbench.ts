@@ -51,6 +51,15 @@ export async function runCommand(page: any, title: string): Promise<void> {
   }
 }
 
+/** Closes the quick input if it is open (Escape, repeated once if the first key was dropped). */
+export async function closeQuickInput(page: any): Promise<void> {
+  const widget = page.locator(QUICK_INPUT).first();
+  for (let attempt = 0; attempt < 2 && (await widget.isVisible().catch(() => false)); attempt++) {
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => undefined);
+  }
+}
+
 /** Picks the row labelled `label` in the quick pick that is open now (or opens within the timeout). */
 export async function pickQuickItem(page: any, label: string, timeout = 10_000): Promise<void> {
   const row = quickPickRow(page, label);
@@ -69,9 +78,10 @@ export async function openMenuWith(page: any, name: RegExp, timeoutMs = 30_000):
   for (;;) {
     await button.waitFor({ state: 'visible', timeout: Math.max(1000, deadline - Date.now()) });
     // force: the "Sign in requested" hover can sit over the button and block the click checks.
-    await button.click({ force: true, timeout: 5000 });
+    // A workbench busy activating extensions can miss a click's deadline: that is one more try.
+    const clicked = await button.click({ force: true, timeout: 5000 }).then(() => true, () => false);
     const menu = page.locator('.monaco-menu').first();
-    const opened = await menu.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
+    const opened = clicked && (await menu.waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false));
     if (opened && (await page.getByRole('menuitem', { name }).first().waitFor({ timeout: 2000 }).then(() => true, () => false))) {
       return;
     }

@@ -49,6 +49,8 @@ export const LIGHT_SETTINGS: Record<string, unknown> = {
   'telemetry.telemetryLevel': 'off',
   'json.schemaDownload.enable': false,
   'update.mode': 'none',
+  // 1.139 opens the secondary side bar (chat's home) by default, empty with chat off.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
 };
 const LIGHT_ARGS_NEWEST = ['--vscode-option', 'disable-extension=GitHub.copilot-chat'];
 
