@@ -150,6 +150,30 @@ describe('flows: the relay\'s nonce and state', () => {
     await assert.rejects(waiting, (e: unknown) => e instanceof OAuthError && e.error === 'access_denied');
   });
 
+  it('the relay flow files its nonce before the browser opens, and one nonce per sign-in', async () => {
+    const e = new SpotifyEmulator({ autoApprove: true, apps: [{ clientId: DEFAULT_CLIENT_ID, redirectUris: ['https://vscode.dev/redirect'] }] });
+    await e.start();
+    try {
+      const t = world(e, { flows: 'relay' });
+      const open = t.host.openExternal;
+      const filed: number[] = [];
+      t.host.openExternal = (url) => {
+        filed.push(t.router.size);
+        return open(url);
+      };
+      await t.service.createSession(['user-read-private']);
+      await t.service.createSession(['user-read-private'], { accountId: 'emu-alice' });
+      assert.deepStrictEqual(filed, [1, 1], 'the wait was filed when the browser opened');
+      const nonces = e.authorizeRequests.map((p) => /nonce=([0-9a-f]+)/.exec(decodeURIComponent(p.get('state')!))![1]);
+      assert.strictEqual(nonces.length, 2);
+      assert.notStrictEqual(nonces[0], nonces[1]);
+      assert.strictEqual(t.router.size, 0, 'each nonce forgotten once used');
+      assert.strictEqual(t.router.handle(`nonce=${nonces[0]}&code=replayed`), false, 'a used nonce finds nothing');
+    } finally {
+      await e.stop();
+    }
+  });
+
   it('the nonce: 192 random bits in hex, never the same twice', () => {
     const seen = new Set(Array.from({ length: 200 }, () => generateNonce()));
     assert.strictEqual(seen.size, 200);
