@@ -108,10 +108,10 @@ export function webModel(name: string, uriScheme: string, callbackBase: string, 
       return base.with({ path: callbackPath, query: query.join('&') }).toString(true);
     },
     deliver(url) {
-      const u = new URL(url);
-      if (`${u.origin}${u.pathname}` !== `${callbackBase}/callback`) {
+      if (!url.startsWith(`${callbackBase}/callback?`)) {
         return undefined;
       }
+      const u = new URL(url);
       // callback.html, step by step.
       const params = u.searchParams;
       let delivered: { window: number; path: string; query: string } | undefined;
