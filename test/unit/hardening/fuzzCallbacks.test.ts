@@ -61,7 +61,9 @@ function forgedRelayQuery(nonce: string, state: string, used: readonly string[])
   );
 }
 
-describe('hardening: forged callbacks (fast-check)', () => {
+describe('hardening: forged callbacks (fast-check)', function () {
+  // Thousands of requests each: a hang guard for a loaded machine, not a speed goal (npm run bench has those).
+  this.timeout(120_000);
   it(`accepts none of ${FORGED_RUNS} forged callbacks; the genuine sign-in still completes`, async () => {
     const { logger, lines } = captureLogger();
     const router = new CallbackRouter(logger);

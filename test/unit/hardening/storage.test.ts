@@ -4,7 +4,9 @@ import { SpotifyEmulator } from '../../emulator/emulator';
 import { SharedSecretStorage, until } from '../helpers';
 import { client, emulator, signedInGrant, windowOn } from '../session/fixtures';
 
-describe('hardening: storage changed under our feet', () => {
+describe('hardening: storage changed under our feet', function () {
+  // Thousands of requests each: a hang guard for a loaded machine, not a speed goal (npm run bench has those).
+  this.timeout(120_000);
   let emu: SpotifyEmulator;
   beforeEach(async () => {
     emu = emulator();
