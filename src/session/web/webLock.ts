@@ -1,4 +1,4 @@
-import { CrossWindowLock, InProcessLock, Ledger, LedgerEntry } from '../crossWindowLock';
+import { asLedgerEntry, CrossWindowLock, InProcessLock, Ledger } from '../crossWindowLock';
 
 /**
  * The cross-window lock of web worker extension hosts (vscode.dev): Web Locks, shared by every tab
@@ -21,7 +21,12 @@ export function createWebLock(warn: (message: string) => void): CrossWindowLock 
   }
   const ledger = idbLedger(idb);
   return {
-    run: (name, fn) => locks.request(`${DB}:${name}`, () => fn(ledger)),
+    // Nothing breaks a Web Lock we hold (no one asks with `steal`): held until the callback ends.
+    run: (name, fn) =>
+      locks.request(`${DB}:${name}`, () => {
+        let held = true;
+        return fn(ledger, { stillHeld: async () => held }).finally(() => (held = false));
+      }),
   };
 }
 
@@ -44,8 +49,7 @@ function idbLedger(idb: IDBFactory): Ledger {
   };
   return {
     read: async (key) => {
-      const v = (await tx('readonly', (s) => s.get(key))) as LedgerEntry | undefined;
-      return v && Number.isInteger(v.gen) ? v : undefined;
+      return asLedgerEntry(await tx('readonly', (s) => s.get(key)));
     },
     write: async (key, entry) => void (await tx('readwrite', (s) => s.put(entry, key))),
   };
