@@ -127,4 +127,32 @@ describe('session: the file lock cannot wedge (issue 19, items 4 and 5)', () => 
     await lock.run('grant-f', (l) => l.write('c', { gen: 3 }));
     assert.deepStrictEqual(await lock.run('grant-f', (l) => l.read('c')), { gen: 3 });
   });
+
+  it('a frozen holder (no heartbeat past the stale time) is broken by a waiter; its stillHeld then says false, and its release spares the new lock', async () => {
+    const dir = lockDir();
+    const frozen = new FileLock(dir, { heartbeatMs: 60_000 }); // its heartbeat never comes: frozen, as far as others see
+    const waiter = new FileLock(dir, { staleAfterMs: 200, heartbeatMs: 50 });
+    let waiterIn!: () => void;
+    const waiterHolds = new Promise<void>((r) => (waiterIn = r));
+    let releaseWaiter!: () => void;
+    const waiterDone = new Promise<void>((r) => (releaseWaiter = r));
+    const seen: boolean[] = [];
+    let second: Promise<void> | undefined;
+    await frozen.run('grant-g', async (_l, turn) => {
+      seen.push(await turn.stillHeld());
+      second = waiter.run('grant-g', async (_l2, turn2) => {
+        seen.push(await turn2.stillHeld());
+        waiterIn();
+        await waiterDone;
+      });
+      await waiterHolds; // the "frozen" holder resumes after the waiter broke in
+      seen.push(await turn.stillHeld());
+    });
+    const file = path.join(dir, 'grant-g.lock');
+    assert.ok(fs.existsSync(file), 'the old holder\'s release left the new holder\'s lock file');
+    releaseWaiter();
+    await second;
+    assert.deepStrictEqual(seen, [true, true, false]);
+    assert.ok(!fs.existsSync(file));
+  });
 });
