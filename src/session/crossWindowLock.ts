@@ -19,6 +19,9 @@
  * every implementation scopes its lock and ledger by that id, in a place every window of the store
  * reaches: a folder above the profiles for Node hosts (./node/lockFolder.ts), the secret store
  * itself for web workers (./secretLock.ts). Two windows agree on the id before either takes a lock.
+ * Not covered: windows of one desktop whose extension runs on two different Remote machines (it is
+ * installed there only) share the secrets but no disk. Installed locally, it runs on the UI side
+ * (extensionKind ["ui", "workspace"]) in every window, which is covered.
  *
  * Implementations: an exclusive-create lock file for Node extension hosts (./node/fileLock.ts), a
  * claim-wait-read-back lock over SecretStorage for web workers (./secretLock.ts, behind Web Locks
