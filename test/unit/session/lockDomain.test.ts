@@ -82,6 +82,21 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
       assert.strictEqual(JSON.parse(shared.data.get(STORE_ID_KEY)!).id, id);
       lock.dispose();
     });
+
+    it('a failed read of the store id is an error for that turn only, never an id; the next turn resolves it', async () => {
+      const shared = new SharedSecretStorage();
+      const view = shared.window();
+      let fail = true;
+      const flaky: SecretStorageLike = { ...view, get: (k) => (fail && k === STORE_ID_KEY ? Promise.reject(new Error('keyring locked')) : view.get(k)) };
+      const made: string[] = [];
+      const lock = new StoreScopedLock(flaky, (id) => (made.push(id), { run: (_n, fn) => fn({ read: async () => undefined, write: async () => undefined }, { stillHeld: async () => true }) }), fastIds);
+      await assert.rejects(lock.run('x', async () => 'ran'), /keyring locked/);
+      assert.deepStrictEqual(made, [], 'no lock was made without an id');
+      fail = false;
+      assert.strictEqual(await lock.run('x', async () => 'ran'), 'ran');
+      assert.strictEqual(made.length, 1);
+      lock.dispose();
+    });
   });
 
   describe('the lock folder every profile reaches (modelled from VS Code\'s userDataProfile.ts)', () => {
