@@ -81,7 +81,8 @@ suite('Spotify provider in a real VS Code host', () => {
     assert.ok(userData, 'the harness names the user data folder');
     {
       const locks = path.join(userData, 'User/globalStorage', EXTENSION_ID, 'locks');
-      const domains = fs.readdirSync(locks);
+      // Folders are lock domains; files beside them belong to the lock of earlier versions.
+      const domains = fs.readdirSync(locks, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
       assert.strictEqual(domains.length, 1, `one lock domain for this browser's secret store: ${domains.join(', ')}`);
       assert.match(domains[0], /^[0-9a-f]{32}$/);
       const ledger = path.join(locks, domains[0], `grant-${refreshed.id}.ledger.json`);

@@ -6,6 +6,7 @@ import { CrossWindowLock } from '../../../src/session/crossWindowLock';
 import { GrantManager } from '../../../src/session/grantManager';
 import { GrantStore } from '../../../src/session/grantStore';
 import { resolveStoreId, STORE_ID_KEY, StoreScopedLock } from '../../../src/session/lockDomain';
+import { FileLock } from '../../../src/session/node/fileLock';
 import { createNodeLock, sharedLockFolder } from '../../../src/session/node/lockFolder';
 import { SecretStorageLike } from '../../../src/session/secretStorage';
 import { createWebLock } from '../../../src/session/web/webLock';
@@ -162,6 +163,25 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
       assert.ok(!fs.existsSync(path.join(storage[1], 'locks')), 'nothing in the profile\'s own folder');
       a.lock.dispose();
       b.lock.dispose();
+    });
+
+    it('an update in progress: a window still on the previous version (lock in the profile\'s folder) and an updated one never both refresh', async () => {
+      const gs = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-userdata-')), 'User/profiles/-77aa/globalStorage', EXT);
+      const shared = new SharedSecretStorage();
+      const c = client(emu);
+      const oldSecrets = shared.window({ lagMs: () => Math.random() * 40 });
+      const newSecrets = shared.window({ lagMs: () => Math.random() * 40 });
+      // The previous version's wiring: the file lock in the profile's own global storage.
+      const old = windowWith(oldSecrets, new FileLock(path.join(gs, 'locks')), c);
+      const updated = windowWith(newSecrets, createNodeLock(newSecrets, gs, { storeId: fastIds }), c);
+      await Promise.all([old.manager.initialize(), updated.manager.initialize()]);
+      const grant = await signedInGrant(emu, c);
+      await old.manager.add(grant);
+      await until(() => updated.manager.all().length === 1);
+      await refreshRace(old.manager, updated.manager, grant.id, 8);
+      assert.strictEqual(emu.count('refresh:reused'), 0, 'no refresh token was sent twice');
+      assert.strictEqual(emu.liveRefreshTokens(), 1, 'the grant is alive');
+      updated.lock.dispose();
     });
 
     it('code-server, two browsers: one server folder, two secret stores; two ledgers, and both sign in', async () => {
