@@ -38,5 +38,5 @@ export function createNodeLock(
   const folder = sharedLockFolder(globalStoragePath);
   // The lock of versions before lock domains: the profile's own folder, no store id.
   const legacy = new FileLock(path.join(globalStoragePath, 'locks'), opts.fileLock);
-  return new StoreScopedLock(secrets, (storeId) => alongsideLegacy(legacy, new FileLock(path.join(folder, storeId), opts.fileLock)), opts.storeId);
+  return new StoreScopedLock(secrets, (storeId) => alongsideLegacy(legacy, new FileLock(path.join(folder, storeId), opts.fileLock), storeId), opts.storeId);
 }

@@ -160,7 +160,12 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
       assert.strictEqual(await b.lock.storeId(), storeId);
       const ledger = path.join(userData, 'User/globalStorage', EXT, 'locks', storeId, `grant-${grant.id}.ledger.json`);
       assert.ok(fs.existsSync(ledger), 'the ledger sits above the profiles');
-      assert.ok(!fs.existsSync(path.join(storage[1], 'locks')), 'nothing in the profile\'s own folder');
+      const own = path.join(storage[1], 'locks');
+      assert.deepStrictEqual(
+        fs.readdirSync(own, { withFileTypes: true }).filter((d) => d.isDirectory()),
+        [],
+        'no lock domain in the profile\'s own folder (only the previous version\'s lock)',
+      );
       a.lock.dispose();
       b.lock.dispose();
     });
