@@ -10,16 +10,18 @@ import { SecretStorageLike } from './secretStorage';
  * has no compare-and-swap and each window's view lags the others' writes, so taking the lock is
  * Fischer's protocol: a window that sees the lock free (no owner) or stale (its record unchanged
  * for `staleAfterMs` of the waiter's own clock) writes a claim carrying the ledger it read, waits
- * `settleMs` (longer than twice the propagation delay between views), and reads back: if its own
+ * `settleMs` (three times the propagation delay between views, or more), and reads back: if its own
  * claim is still there, no other claim was written within the delay, and it holds the lock. The
  * ledger travels inside the record, so the next holder reads the ledger the last one released.
  *
  * The holder rewrites the record (`beat`) every `heartbeatMs`, only while its view still shows it
  * as owner. A holder that finds its own clock jumped past the stale time (frozen: a debugger, an
  * extension host blocked by another extension) counts the lock as lost: `stillHeld` says false and
- * the ledger refuses writes. What the protocol assumes: views catch up within `settleMs / 2`, and a
- * window is not frozen between reading "free" and writing its claim (checked on its clock, down to
- * the time the write itself takes). Safety rests on those timings, so the waits are generous.
+ * the ledger refuses writes. What the protocol assumes: a write reaches every view within a third
+ * of `settleMs`, and a claim lands within a quarter of it after the read that found the lock free
+ * (checked on the window's clock, the write's own time included: a later claim does not count; the
+ * wait grows with the store's observed write time). Together: a claim landing after another
+ * window's claim still reaches that window before its wait is over. Safety rests on those timings, so the waits are generous.
  */
 export interface SecretLockOptions {
   readonly settleMs?: number;
@@ -41,7 +43,8 @@ export class LockLostError extends Error {
 
 export class SecretLock implements CrossWindowLock {
   private readonly queue = new InProcessQueue();
-  private readonly settleMs: number;
+  /** Grows with the store's observed write time: a store slow for this window is slow for all. */
+  private settleMs: number;
   private readonly staleAfterMs: number;
   private readonly heartbeatMs: number;
   private readonly acquireTimeoutMs: number;
@@ -157,8 +160,12 @@ export class SecretLock implements CrossWindowLock {
       });
       let back: LockRecord | undefined;
       try {
+        const t0 = this.monotonic();
         await this.secrets.store(key, JSON.stringify(claim));
-        if (this.monotonic() - readAt > this.settleMs / 4) {
+        const landed = this.monotonic();
+        const late = landed - readAt > this.settleMs / 4;
+        this.settleMs = Math.min(this.staleAfterMs / 4, Math.max(this.settleMs, 6 * (landed - t0)));
+        if (late) {
           return 'lost'; // this window paused between reading "free" and writing: its claim may be late
         }
         await sleep(this.settleMs);

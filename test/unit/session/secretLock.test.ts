@@ -53,4 +53,12 @@ describe('session: the lock over SecretStorage (vscode.dev: one store, an origin
     assert.deepStrictEqual(entry, { entry: { gen: 7 }, held: true }, 'the dead window\'s ledger is kept');
     assert.strictEqual(JSON.parse(shared.data.get('spotify.lock.store-id-3.grant-c')!).owner, undefined, 'released');
   });
+
+  it('a store slower than the wait itself: the wait grows with the observed write time, and the lock is taken', async () => {
+    const shared = new SharedSecretStorage();
+    const view = shared.window();
+    const slow = { ...view, store: async (k: string, v: string) => (await tick(100), view.store(k, v)) };
+    const lock = new SecretLock(slow, 'store-id-4', { ...fast, staleAfterMs: 10_000, acquireTimeoutMs: 5000 });
+    assert.strictEqual(await lock.run('grant-d', async (_l, turn) => turn.stillHeld()), true);
+  });
 });
