@@ -1,13 +1,12 @@
-import * as path from 'path';
 import * as vscode from 'vscode';
 import { NODE_FLOWS } from './flows/node/flows';
-import { FileLock } from './session/node/fileLock';
+import { createNodeLock } from './session/node/lockFolder';
 import { activateWith } from './vscode/activate';
 
 /** Entry point for Node extension hosts: desktop, Remote, code-server. */
 export function activate(context: vscode.ExtensionContext) {
-  // The global storage folder is shared by every window of the profile on this machine.
-  return activateWith(context, NODE_FLOWS, (ctx) => new FileLock(path.join(ctx.globalStorageUri.fsPath, 'locks')));
+  // Lock files in a folder every profile reaches, named by the secret store's id.
+  return activateWith(context, NODE_FLOWS, (ctx) => createNodeLock(ctx.secrets, ctx.globalStorageUri.fsPath));
 }
 
 export function deactivate(): void {}

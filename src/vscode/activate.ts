@@ -38,7 +38,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 export async function activateWith(
   context: vscode.ExtensionContext,
   availableFlows: readonly SignInFlow[],
-  createLock: (context: vscode.ExtensionContext, logger: Logger) => CrossWindowLock,
+  createLock: (context: vscode.ExtensionContext, logger: Logger) => CrossWindowLock & Partial<vscode.Disposable>,
 ) {
   const started = Date.now();
   const channel = vscode.window.createOutputChannel('Spotify Authentication', { log: true });
@@ -85,13 +85,18 @@ export async function activateWith(
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
 
+  // One lock domain per secret store (the contract in session/crossWindowLock.ts).
+  const lock = createLock(context, logger);
+  if (lock.dispose) {
+    context.subscriptions.push({ dispose: () => lock.dispose?.() });
+  }
   const manager = new GrantManager({
     now,
     store: new GrantStore(context.secrets, logger),
     refresher: refresherFor(createClient),
     logger,
     refreshSkewMs: () => refreshSkewMs,
-    lock: createLock(context, logger),
+    lock,
     proactive: true,
   });
   await manager.initialize();

@@ -7,7 +7,7 @@ import { activateWith } from '../vscode/activate';
 
 /** Entry point for web worker extension hosts (vscode.dev): no Node APIs, so no loopback server. */
 export function activate(context: vscode.ExtensionContext) {
-  return activateWith(context, [relayFlow, uriHandlerFlow, pasteFlow], (_ctx, logger) => createWebLock((m) => logger.warn(m)));
+  return activateWith(context, [relayFlow, uriHandlerFlow, pasteFlow], (ctx) => createWebLock(ctx.secrets));
 }
 
 export function deactivate(): void {}

@@ -74,12 +74,18 @@ suite('Spotify provider in a real VS Code host', () => {
     assert.ok(await tokenIsValid(after!.accessToken));
     const eventsAfter = await waitFor(() => vscode.commands.executeCommand<number>('spotifyConsumer.events'), (n) => n > eventsBefore);
     assert.ok(eventsAfter > eventsBefore, 'onDidChangeSessions fired for spotify');
-    // The refresh ran under the cross-window lock in the profile's global storage, whose ledger
-    // now records the grant's new generation (code-server keeps global storage under its user data).
+    // The refresh ran under the cross-window lock, in the folder every profile reaches (the default
+    // profile's global storage), in the subfolder named by this secret store's id; its ledger now
+    // records the grant's new generation (code-server keeps global storage under its user data).
     const userData = process.env.SPOTIFY_TEST_USER_DATA;
     assert.ok(userData, 'the harness names the user data folder');
     {
-      const ledger = path.join(userData, 'User/globalStorage', EXTENSION_ID, 'locks', `grant-${refreshed.id}.ledger.json`);
+      const locks = path.join(userData, 'User/globalStorage', EXTENSION_ID, 'locks');
+      // Folders are lock domains; files beside them belong to the lock of earlier versions.
+      const domains = fs.readdirSync(locks, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      assert.strictEqual(domains.length, 1, `one lock domain for this browser's secret store: ${domains.join(', ')}`);
+      assert.match(domains[0], /^[0-9a-f]{32}$/);
+      const ledger = path.join(locks, domains[0], `grant-${refreshed.id}.ledger.json`);
       assert.ok(fs.existsSync(ledger), `ledger at ${ledger}`);
       const entry = JSON.parse(fs.readFileSync(ledger, 'utf8'))[`spotify.grant.${refreshed.id}`];
       assert.ok(entry.gen >= 2, 'written at sign-in, then by the refresh');

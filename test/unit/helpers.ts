@@ -27,6 +27,15 @@ export class SharedSecretStorage {
     const view = new Map(this.data);
     const events = new Emitter<{ key: string }>();
     let lastArrival = 0;
+    const pending: Array<{ arrival: number; land: () => void }> = [];
+    const drain = () => {
+      while (pending.length > 0 && pending[0].arrival <= Date.now()) {
+        pending.shift()!.land();
+      }
+      if (pending.length > 0) {
+        setTimeout(drain, pending[0].arrival - Date.now());
+      }
+    };
     this.views.push({
       apply: (key, value, own) => {
         const land = () => {
@@ -41,10 +50,15 @@ export class SharedSecretStorage {
           land();
           return;
         }
-        // In order: a change never overtakes an earlier one.
+        // In order: a change never overtakes an earlier one. One queue per view, since separate
+        // timers computed from Date.now() can fire out of order (Node's timers count from the
+        // event loop's cached time).
         const arrival = Math.max(lastArrival, Date.now() + lag());
         lastArrival = arrival;
-        setTimeout(land, arrival - Date.now());
+        pending.push({ arrival, land });
+        if (pending.length === 1) {
+          setTimeout(drain, arrival - Date.now());
+        }
       },
     });
     const me = this.views[this.views.length - 1];

@@ -1,52 +1,37 @@
-import { CrossWindowLock, InProcessLock, Ledger, LedgerEntry } from '../crossWindowLock';
+import { CrossWindowLock } from '../crossWindowLock';
+import { StoreIdOptions, StoreScopedLock } from '../lockDomain';
+import { SecretLock, SecretLockOptions } from '../secretLock';
+import { SecretStorageLike } from '../secretStorage';
 
 /**
- * The cross-window lock of web worker extension hosts (vscode.dev): Web Locks, shared by every tab
- * of the origin and released by the browser when a tab dies; the ledger in IndexedDB, which workers
- * can reach. Where either is missing, one tab's own lock (and a line in the log) is the fallback.
+ * The cross-window lock of web worker extension hosts (vscode.dev). Its domain is the secret store
+ * (see ../crossWindowLock.ts), and the only thing every window of that store reaches is the store
+ * itself: Web Locks and IndexedDB belong to the worker's origin, which differs per workspace. So
+ * the lock and the ledger live in SecretStorage (../secretLock.ts). Web Locks, where the browser
+ * has them, only line up the tabs of one origin first, so they do not contend through storage.
  */
 interface LockManagerLike {
   request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
-const DB = 'spotify-authentication';
-const STORE = 'ledger';
-
-export function createWebLock(warn: (message: string) => void): CrossWindowLock {
-  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
-  const idb = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-  if (!locks || !idb) {
-    warn('This editor offers no Web Locks or IndexedDB: Spotify token refreshes are coordinated within this tab only.');
-    return new InProcessLock();
-  }
-  const ledger = idbLedger(idb);
-  return {
-    run: (name, fn) => locks.request(`${DB}:${name}`, () => fn(ledger)),
-  };
+export interface WebLockOptions {
+  /** This origin's Web Locks; `null` for none. Defaults to `navigator.locks`. */
+  readonly locks?: LockManagerLike | null;
+  readonly secretLock?: SecretLockOptions;
+  readonly storeId?: StoreIdOptions;
 }
 
-function idbLedger(idb: IDBFactory): Ledger {
-  let db: Promise<IDBDatabase> | undefined;
-  const open = () =>
-    (db ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const req = idb.open(DB, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    }));
-  const tx = async <T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> => {
-    const store = (await open()).transaction(STORE, mode).objectStore(STORE);
-    return new Promise<T>((resolve, reject) => {
-      const req = op(store);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => reject(req.error);
-    });
-  };
-  return {
-    read: async (key) => {
-      const v = (await tx('readonly', (s) => s.get(key))) as LedgerEntry | undefined;
-      return v && Number.isInteger(v.gen) ? v : undefined;
+export function createWebLock(secrets: SecretStorageLike, opts: WebLockOptions = {}): StoreScopedLock {
+  const locks = opts.locks === undefined ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : opts.locks;
+  return new StoreScopedLock(
+    secrets,
+    (storeId): CrossWindowLock => {
+      const shared = new SecretLock(secrets, storeId, opts.secretLock);
+      if (!locks) {
+        return shared;
+      }
+      return { run: (name, fn) => locks.request(`spotify-authentication:${storeId}:${name}`, () => shared.run(name, fn)) };
     },
-    write: async (key, entry) => void (await tx('readwrite', (s) => s.put(entry, key))),
-  };
+    opts.storeId,
+  );
 }
