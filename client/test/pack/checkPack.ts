@@ -1,0 +1,1 @@
+export function checkPack() { return { passed: 0, failed: 0 }; }
