@@ -115,3 +115,27 @@ export function fastClock(random: () => number = () => 0.5) {
   };
   return { waits, clock: { now: () => t, sleep, random }, advance: (ms: number) => (t += ms) };
 }
+
+/**
+ * The global fetch with at most `n` requests open at once, as an HTTP agent's connection pool
+ * would: a thousand simultaneous connects would overflow a listen backlog and wait out TCP's
+ * retransmission timers, which tests the machine rather than the package.
+ */
+export function pooledFetch(n: number): (input: string, init: RequestInit) => Promise<Response> {
+  let open = 0;
+  const waiting: Array<() => void> = [];
+  return async (input, init) => {
+    if (open >= n) {
+      await new Promise<void>((r) => waiting.push(r));
+    }
+    open++;
+    try {
+      const res = await fetch(input, init);
+      const body = await res.arrayBuffer();
+      return new Response(body.byteLength === 0 && [204, 304].includes(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+    } finally {
+      open--;
+      waiting.shift()?.();
+    }
+  };
+}
