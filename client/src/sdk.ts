@@ -7,7 +7,7 @@ import { Clockwork, createSpotifyFetchWith, SpotifyFetchOptions } from './spotif
  * the SDK's code nor its types (an optional peer): structurally an `IAuthStrategy`.
  */
 export interface SdkConfigurationLike {
-  fetch: (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+  fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 }
 
 export interface SdkAccessToken {
@@ -27,6 +27,9 @@ export interface VscodeAuthStrategy {
 }
 
 export type VscodeAuthStrategyOptions = Omit<SpotifyFetchOptions, 'scopes' | 'fetch'>;
+
+/** Each fetch this file put into an SDK configuration, with the transport under it. */
+const installed = new WeakMap<object, SdkConfigurationLike['fetch']>();
 
 /** How long the SDK may think a token lives: the SDK asks again for every request anyway. */
 const ADVERTISED_LIFETIME_S = 60;
@@ -50,8 +53,11 @@ export function vscodeAuthStrategyWith(host: SessionHost, scopes: readonly strin
   });
   return {
     setConfiguration(configuration) {
-      const underneath = configuration.fetch;
-      configuration.fetch = createSpotifyFetchWith(host, { ...options, scopes, fetch: (url, init) => underneath(url, init) }, clock);
+      // The SDK calls this again on switchAuthenticationStrategy: never stack one fetch on another.
+      const underneath = installed.get(configuration.fetch) ?? configuration.fetch;
+      const spotifyFetch = createSpotifyFetchWith(host, { ...options, scopes, fetch: (url, init) => underneath(url, init) }, clock);
+      installed.set(spotifyFetch, underneath);
+      configuration.fetch = spotifyFetch;
     },
     async getOrCreateAccessToken() {
       const s = await host.getSession(scopes, interactive);

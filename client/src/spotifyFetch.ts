@@ -38,7 +38,7 @@ export interface SpotifyRequestInit extends RequestInit {
   readonly cancellationToken?: CancellationTokenLike;
 }
 
-export type SpotifyFetch = (input: RequestInfo | URL, init?: SpotifyRequestInit) => Promise<Response>;
+export type SpotifyFetch = (input: string | URL | Request, init?: SpotifyRequestInit) => Promise<Response>;
 
 /** For unit tests and the bench: time and chance, injectable. */
 export interface Clockwork {
@@ -235,7 +235,7 @@ interface Described {
   readonly init: RequestInit;
 }
 
-async function describe(input: RequestInfo | URL, init: RequestInit, base: URL): Promise<Described> {
+async function describe(input: string | URL | Request, init: RequestInit, base: URL): Promise<Described> {
   let url: URL;
   let method = init.method;
   let headers = new Headers(init.headers);

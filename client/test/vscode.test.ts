@@ -148,6 +148,19 @@ describe('the package through the vscode module (getSpotifySession, createSpotif
       assert.strictEqual(new Headers(transport.firstCall.args[1]!.headers).get('authorization'), `Bearer ${w.session.accessToken}`);
     });
 
+    it('switchAuthenticationStrategy installs it again without stacking one fetch on another', async () => {
+      const { getSession } = provide(w);
+      const transport = sinon.spy((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+      const sdk = new SpotifyApi(vscodeAuthStrategy(['user-read-private'], { baseUrl: w.url }), { fetch: transport });
+      sdk.switchAuthenticationStrategy(vscodeAuthStrategy(['user-read-private'], { baseUrl: w.url }));
+      await new Promise((r) => setTimeout(r, 50)); // the SDK asks for a token on switching
+      getSession.resetHistory();
+      assert.strictEqual((await sdk.currentUser.profile()).id, 'emu-alice');
+      // One for the SDK's token, one for the fetch's: a fetch stacked on another would ask again.
+      assert.strictEqual(getSession.callCount, 2);
+      sinon.assert.calledOnce(transport);
+    });
+
     it('not signed in: SpotifyNotSignedInError from the SDK call; getAccessToken() is null', async () => {
       provide(w);
       w.signedIn = false;

@@ -61,7 +61,7 @@ function run(tmp: string): { passed: number; failed: number } {
   const expectedNames = ['createSpotifyFetch', 'getSpotifySession', 'vscodeAuthStrategy', 'SpotifyApiError', 'SpotifyUnauthorizedError', 'SpotifyRateLimitError', 'SpotifyQuotaExceededError', 'SpotifyServerError', 'SpotifyNetworkError', 'SpotifyDevelopmentModeError', 'SpotifyNotAllowlistedError', 'SpotifyOwnerPremiumRequiredError', 'SpotifyInsufficientScopeError', 'SpotifyProviderMissingError', 'SpotifyNotSignedInError'];
 
   // Types, as a CommonJS and an ESM extension see them (node16 resolution follows `exports`).
-  for (const dep of ['@types/vscode', '@spotify/web-api-ts-sdk']) {
+  for (const dep of ['@types/vscode', '@types/node', 'undici-types', '@spotify/web-api-ts-sdk']) {
     fs.mkdirSync(path.dirname(path.join(app, 'node_modules', dep)), { recursive: true });
     fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(app, 'node_modules', dep));
   }
@@ -85,10 +85,14 @@ export async function use(token: vscode.CancellationToken): Promise<string> {
   fs.writeFileSync(path.join(app, 'consumer.cts'), consumer);
   // The SDK's own ESM declarations do not pass node16 resolution (extensionless relative imports),
   // so the ESM consumer checks this package's types alone, library checks included.
-  fs.writeFileSync(path.join(app, 'consumer.mts'), consumer.replace(/^import \{ SpotifyApi \}.*\n/m, '').replace(/^.*new SpotifyApi.*\n/m, '').replace(" + (await sdk.currentUser.profile()).id", ''));
-  const tsc = (file: string) => {
+  const withoutSdk = consumer.replace(/^import \{ SpotifyApi \}.*\n/m, '').replace(/^.*new SpotifyApi.*\n/m, '').replace(" + (await sdk.currentUser.profile()).id", '');
+  fs.writeFileSync(path.join(app, 'consumer.mts'), withoutSdk);
+  // The SDK's types need the DOM's; this package's must not.
+  fs.writeFileSync(path.join(app, 'consumer-node.cts'), withoutSdk);
+  // With the DOM's types, or (as most extensions compile) with Node's only.
+  const tsc = (file: string, lib = 'es2022,dom', types = 'vscode') => {
     try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--lib', 'es2022,dom', '--types', 'vscode', file], { cwd: app, encoding: 'utf8' });
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] }), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--lib', lib, '--types', types, file], { cwd: app, encoding: 'utf8' });
       return true;
     } catch (e) {
       console.log(String((e as { stdout?: string }).stdout ?? e));
@@ -116,6 +120,7 @@ export async function use(token: vscode.CancellationToken): Promise<string> {
     ['installed: import gives the same API', esmNames === cjsNames],
     ['installed: a CommonJS extension type-checks against it (with the SDK)', tsc('consumer.cts')],
     ['installed: an ESM extension type-checks against it', tsc('consumer.mts')],
+    ['installed: a CommonJS extension without the DOM\'s types (lib es2022, @types/node) type-checks against it', tsc('consumer-node.cts', 'es2022', 'vscode,node')],
     ['bundled into an extension, only vscode stays outside', [...bundleRequires].join() === 'vscode'],
   ];
   let passed = 0;
