@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # All tests: unit (plain Node), integration inside a real VS Code host (code-server), and the
-# browser scenario. Needs `npm ci` first; installs the code-server host itself when missing.
-# Each suite prints "<suite>: N passed, N failed"; the last line totals them for CI.
+# browser scenarios (test/e2e/catalog.ts) on both hosts. Needs `npm ci` first; installs the
+# code-server hosts itself when missing. Each suite prints "<suite>: N passed, N failed"; the last
+# line totals them for CI.
+#
+# Nothing a suite starts outlives it: each suite runs with a marker in its environment
+# (SPOTIFY_REAP_MARK), which every process it starts inherits; after the suite, whatever still
+# carries the marker is killed with its process group, and the run says so (test/host/reap.ts).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SPOTIFY_HOST=oldest bash test/host/install-host.sh || exit 1
 SPOTIFY_HOST=newest bash test/host/install-host.sh || exit 1
 npm run --silent compile && npm run --silent build || exit 1
 mkdir -p test-output
+export SPOTIFY_RUN_MARK=${SPOTIFY_RUN_MARK:-run-$$-$RANDOM}
 status=0
 passed=0
 failed=0
+suites=0
 
 # Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals.
 count() {
@@ -24,61 +31,58 @@ count() {
   failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
 }
 
+# run_suite LABEL LOG COMMAND...: runs one suite with its own marker, keeps its output in LOG,
+# kills what it left running (and says so), counts its result line.
+run_suite() {
+  local label=$1 log=$2
+  shift 2
+  suites=$((suites + 1))
+  local mark="suite-$SPOTIFY_RUN_MARK-$suites"
+  SPOTIFY_REAP_MARK=$mark "$@" 2>&1 | tee "$log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  node out/test/host/reap.js "SPOTIFY_REAP_MARK=$mark" --kill --quiet --label "$label" | tee -a "$log"
+  count "$log" "$label"
+}
+
 echo "== unit tests (mocha, plain Node)"
-npx mocha 2>&1 | tee test-output/unit.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-p=$(grep -E '^\s+[0-9]+ passing' test-output/unit.log | grep -oE '[0-9]+' | head -1)
-f=$(grep -E '^\s+[0-9]+ failing' test-output/unit.log | grep -oE '[0-9]+' | head -1)
-echo "unit: ${p:-0} passed, ${f:-0} failed" | tee -a test-output/unit.log
-[ -n "$p" ] || status=1
-count test-output/unit.log unit
+unit() {
+  npx mocha 2>&1 | tee test-output/mocha.log
+  local rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -E '^\s+[0-9]+ passing' test-output/mocha.log | grep -oE '[0-9]+' | head -1)
+  f=$(grep -E '^\s+[0-9]+ failing' test-output/mocha.log | grep -oE '[0-9]+' | head -1)
+  echo "unit: ${p:-0} passed, ${f:-0} failed"
+  [ -n "$p" ] && [ "$rc" -eq 0 ]
+}
+# mocha's closing lines are not one CI reads: unit prints "unit: N passed, N failed" from them.
+run_suite unit test-output/unit.log bash -c "$(declare -f unit); unit"
 
 # The integration suite and every browser scenario run on both hosts: the oldest VS Code that
 # engines.vscode allows, and the newest code-server on the npm registry. Their result lines name the
 # host's VS Code version.
+mapfile -t scenarios < <(node out/test/e2e/catalog.js)
 for host in oldest newest; do
   export SPOTIFY_HOST=$host
   echo "== [$host host] integration tests (real VS Code extension host in code-server)"
-  node out/test/host/runHostTests.js 2>&1 | tee test-output/integration-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/integration-$host.log "integration ($host)"
+  run_suite "integration ($host)" "test-output/integration-$host.log" node out/test/host/runHostTests.js
 
-  for flow in auto loopback paste; do
-    echo "== [$host host] browser scenario, signInFlow=$flow (Accounts menu, emulator consent page, back to VS Code)"
-    SPOTIFY_SIGN_IN_FLOW=$flow node out/test/e2e/accountsMenu.js 2>&1 | tee "test-output/e2e-$flow-$host.log"
-    [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-    count "test-output/e2e-$flow-$host.log" "e2e ($flow)"
+  for line in "${scenarios[@]}"; do
+    IFS=$'\t' read -r id script envs title <<<"$line"
+    [ "$envs" = - ] && envs=
+    echo "== [$host host] $title"
+    # shellcheck disable=SC2086 # envs is a list of NAME=VALUE words
+    run_suite "e2e ($id, $host)" "test-output/e2e-$id-$host.log" env $envs node "out/test/e2e/$script"
   done
-  echo "== [$host host] browser scenario: cancel the first way (the relay) and finish through the one offered next (paste)"
-  SPOTIFY_E2E_CANCEL_FIRST=1 node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-cancel-first-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e-cancel-first-$host.log "e2e (cancel first)"
-  echo "== [$host host] browser scenario with the browser bundle in the web worker host (as on vscode.dev)"
-  SPOTIFY_E2E_HOST=web node out/test/e2e/accountsMenu.js 2>&1 | tee test-output/e2e-web-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e-web-$host.log "e2e (web)"
-  echo "== [$host host] walkthrough scenario (a newcomer with nothing configured follows only the walkthrough)"
-  node out/test/e2e/walkthrough.js 2>&1 | tee test-output/e2e-walkthrough-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e-walkthrough-$host.log "e2e (walkthrough)"
-
-  echo "== [$host host] browser scenario: an unknown Client ID, named by the waiting notice"
-  node out/test/e2e/unknownClient.js 2>&1 | tee test-output/e2e-unknown-client-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e-unknown-client-$host.log "e2e (unknown client)"
-
-  echo "== [$host host] browser scenario: a consent's six-month end, warned a week ahead (time moved by the test), renewed in place"
-  node out/test/e2e/consentExpiry.js 2>&1 | tee test-output/e2e-consent-expiry-$host.log
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-  count test-output/e2e-consent-expiry-$host.log "e2e (consent expiry)"
 done
 unset SPOTIFY_HOST
 
-echo "== package (.vsix built with @vscode/vsce, contents checked)"
-node out/test/package/checkVsix.js 2>&1 | grep -v '^npm warn' | tee test-output/package.log
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-count test-output/package.log package
+echo "== browser-scenario harness: a scenario broken on purpose at a random step still reports and leaves nothing running"
+run_suite e2e-harness test-output/e2e-harness.log node out/test/e2e/harnessCheck.js
 
+echo "== package (.vsix built with @vscode/vsce, contents checked)"
+run_suite package test-output/package.log bash -c 'node out/test/package/checkVsix.js 2>&1 | grep -v "^npm warn"; exit ${PIPESTATUS[0]}'
+
+node out/test/host/reap.js "SPOTIFY_RUN_MARK=$SPOTIFY_RUN_MARK" --label "processes this test run started, still alive"
 [ "$failed" -eq 0 ] || status=1
 echo "all: $passed passed, $failed failed"
 exit $status

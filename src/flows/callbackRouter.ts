@@ -1,9 +1,9 @@
 import { Logger } from '../common/logger';
-import { onlyOurState, peekParam, validateAuthorizationResponse } from '../oauth/callback';
+import { peekAll, peekParam, readRelayedResponse, validateAuthorizationResponse } from '../oauth/callback';
 import { CancellationError } from '../oauth/errors';
 
 interface Waiter {
-  /** The state sent; for a wait filed by nonce, the redirect must carry it among its states. */
+  /** The state sent. Compared for a wait filed by state; only carried for one filed by nonce. */
   readonly state: string;
   readonly byNonce: boolean;
   resolve(code: string): void;
@@ -12,9 +12,12 @@ interface Waiter {
 
 /**
  * Routes redirects that come back (through the URI handler, the loopback server or a pasted URL) to
- * the sign-in waiting for them, by `state`, or by `nonce` for the relay flow (whose state is its
- * callback URL and whose nonce is the random part). Any web page can open our callback URI, so a
- * redirect that matches no pending sign-in is ignored (and counted), never an error that would
+ * the sign-in waiting for them, by `state`, or by `nonce` for the relay flow. The relay's state is
+ * its callback URL, which hosts change on the way (desktop decodes it once more, Codespaces adds a
+ * state of its own, a relay may drop it), so a relay callback is bound by the nonce in the callback
+ * URL alone, as VS Code's own GitHub sign-in does, and its state is never compared. Any web page
+ * can open our callback URI, so a redirect that matches no pending sign-in (a missing, unknown,
+ * repeated or already used nonce or state) is ignored and counted, never an error that would
  * cancel the genuine sign-in. A key is single use: once its redirect arrived it is forgotten, so a
  * replay finds nothing.
  */
@@ -71,7 +74,7 @@ export class CallbackRouter {
     }
     this.pending.delete(key);
     try {
-      waiter.resolve(validateAuthorizationResponse(waiter.byNonce ? onlyOurState(uri, waiter.state) : uri, waiter.state).code);
+      waiter.resolve((waiter.byNonce ? readRelayedResponse(uri) : validateAuthorizationResponse(uri, waiter.state)).code);
     } catch (e) {
       waiter.reject(e);
     }
@@ -81,7 +84,7 @@ export class CallbackRouter {
   /** Counts and logs a redirect that no sign-in (here or in another window) was waiting for. */
   ignore(): void {
     this.ignored++;
-    this.logger.warn('Ignored a Spotify redirect that belongs to no sign-in in progress (unknown, reused or missing state).');
+    this.logger.warn('Ignored a Spotify redirect that belongs to no sign-in in progress (unknown, reused or missing state or nonce).');
   }
 
   /** Ends the wait for `state` (the user dismissed the sign-in); false when it is not pending. */
@@ -96,10 +99,16 @@ export class CallbackRouter {
     return false;
   }
 
-  /** The nonce when the redirect carries exactly one (the relay flow), else its state. */
+  /**
+   * A redirect with a `nonce` is a relay callback: its key is that nonce, and it has none when the
+   * nonce is repeated (ambiguous), so it never falls back to a state. Any other redirect: its state.
+   */
   private keyOf(uri: string | URL | URLSearchParams): string | undefined {
-    const nonce = peekParam(uri, 'nonce');
-    return nonce !== undefined ? NONCE_KEY + nonce : peekParam(uri, 'state');
+    const nonces = peekAll(uri, 'nonce');
+    if (nonces.length > 0) {
+      return nonces.length === 1 && nonces[0] !== '' ? NONCE_KEY + nonces[0] : undefined;
+    }
+    return peekParam(uri, 'state');
   }
 
   get size(): number {

@@ -5,6 +5,8 @@ import { relayCallback, relayForwardsTo } from './relayFlow';
 export interface ChooserFacts extends FlowEnvironment {
   /** The relay page forwards to this window's external callback address. */
   readonly relayForwards: boolean;
+  /** Why the relay cannot be used at all (a malformed `spotify.relayUrl`); undefined when it can. */
+  readonly relayProblem?: string;
 }
 
 interface FlowCapabilities {
@@ -58,10 +60,36 @@ export function chooseFlows(facts: ChooserFacts, setting: FlowSetting, available
     .filter((f): f is SignInFlow => f !== undefined);
 }
 
-/** The facts for `host` now: its environment, and whether the relay reaches its callback. */
+/**
+ * The facts for `host` now: its environment, and whether the relay reaches its callback. A relay
+ * setting that cannot be used fails the relay row only: every other way back is still chosen.
+ */
 export async function chooserFacts(host: FlowHost): Promise<ChooserFacts> {
+  const problem = relayProblem(host);
+  if (problem !== undefined) {
+    return { ...host.environment, relayForwards: false, relayProblem: problem };
+  }
   const relay = host.relay();
   return { ...host.environment, relayForwards: relay.custom || relayForwardsTo(await relayCallback(host, 'probe'), relay) };
+}
+
+/** Why `host`'s relay setting cannot be used (the message names the setting); undefined when it can. */
+export function relayProblem(host: FlowHost): string | undefined {
+  try {
+    host.relay();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Why the relay is missing from `flows` when a broken setting is the cause, for the log and the
+ * waiting notice: a user who set `spotify.relayUrl` wants that relay, and must learn why another
+ * way is used.
+ */
+export function relaySkipReason(flows: readonly SignInFlow[], host: FlowHost): string | undefined {
+  return flows.some((f) => f.id === 'relay') ? undefined : relayProblem(host);
 }
 
 export function isFlowSetting(v: unknown): v is FlowSetting {

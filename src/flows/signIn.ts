@@ -1,4 +1,5 @@
 import { CancellationError, OAuthError } from '../oauth/errors';
+import { relaySkipReason } from './chooser';
 import { AuthorizationResult, FlowContext, SignInFlow } from './flow';
 
 /** One attempt at signing in: a flow, the registered redirect URI it uses, what it asks for. */
@@ -9,6 +10,8 @@ export interface SignInAttempt {
   readonly clientId: string;
   /** The scopes asked (Spotify shows "Illegal scope" for one the app may not use). */
   readonly scopes: readonly string[];
+  /** Why a way the user configured is not offered (a malformed relay setting), already translated. */
+  readonly note?: string;
 }
 
 export interface SignInUi {
@@ -46,10 +49,15 @@ export async function authorizeWithFlows(
   if (flows.length === 0) {
     throw new Error('No sign-in method is available here; check the spotify.signInFlow setting.');
   }
+  const skipped = relaySkipReason(flows, base.host);
+  if (skipped !== undefined) {
+    base.logger.warn(`The relay page is not used for this sign-in: ${skipped}. The other ways back still work; fix or clear the setting to use the relay.`);
+  }
+  const note = skipped === undefined ? undefined : base.host.t('The relay page is not used: {0}.', skipped);
   for (let i = 0; ; i++) {
     const flow = flows[i];
     try {
-      const attempt: SignInAttempt = { flow, redirectUri: await flow.redirectUri(base.host), clientId: base.client.clientId, scopes: base.scopes };
+      const attempt: SignInAttempt = { flow, redirectUri: await flow.redirectUri(base.host), clientId: base.client.clientId, scopes: base.scopes, ...(note ? { note } : {}) };
       base.logger.info(`Signing in with the ${flow.id} flow.`);
       return await ui.whileWaiting(attempt, (cancelled) => runAttempt(flow, base, [outer, cancelled], timeoutMs));
     } catch (e) {

@@ -46,18 +46,33 @@ export function peekParam(input: string | URL | URLSearchParams, name: string): 
 }
 
 /**
- * For a redirect that came through a relay into a host that may add a `state` of its own (Codespaces
- * puts one in its callback URL): the parameters with our state alone, or a state mismatch when ours
- * is not among them. Only used once the redirect's nonce matched a pending sign-in.
+ * The authorization response of a redirect that came back through a relay (RFC 6749 §4.1.2), once
+ * its nonce matched a pending sign-in: `error`, else `code`. `state` is not read. It was carried for
+ * the relay page (the callback URL), and what arrives of it depends on the host: desktop VS Code
+ * decodes the whole query once before the handler sees it, so a percent-encoded URL in `state`
+ * comes back one level more decoded than it was sent; Codespaces adds a `state` of its own; a relay
+ * may leave it out. The nonce (random, single use, bound to one sign-in) and PKCE protect the code.
  */
-export function onlyOurState(input: string | URL | URLSearchParams, expectedState: string): URLSearchParams {
-  const params = new URLSearchParams(toParams(input));
-  if (!params.getAll('state').includes(expectedState)) {
-    throw new CallbackError('state_mismatch', 'The redirect does not belong to this sign-in (state mismatch).');
+export function readRelayedResponse(input: string | URL | URLSearchParams): { code: string } {
+  const params = toParams(input);
+  const error = single(params, 'error');
+  if (error !== undefined) {
+    throw new OAuthError(error, single(params, 'error_description'));
   }
-  params.delete('state');
-  params.set('state', expectedState);
-  return params;
+  const code = single(params, 'code');
+  if (!code) {
+    throw new CallbackError('missing_code', 'The redirect carries no authorization code.');
+  }
+  return { code };
+}
+
+/** Every value of `name`; empty when absent or when the input cannot be parsed at all. */
+export function peekAll(input: string | URL | URLSearchParams, name: string): string[] {
+  try {
+    return toParams(input).getAll(name);
+  } catch {
+    return [];
+  }
 }
 
 function single(params: URLSearchParams, name: string): string | undefined {

@@ -32,7 +32,8 @@ export class VscodeFlowHost implements FlowHost {
 
   async asExternalUri(uri: string): Promise<string> {
     // toString(true): the readable form. The default form escapes the query's `=` and `&`, and the
-    // relay flow needs a state that a relay's single decode leaves unchanged.
+    // relay page must find a plain address to forward to after its single decode. (What comes
+    // back of the state is not compared: the callback's nonce binds it.)
     return (await vscode.env.asExternalUri(vscode.Uri.parse(uri))).toString(true);
   }
 

@@ -3,8 +3,7 @@ import { CLIENT_ID_PATTERN } from '../oauth/client';
 import { resolveEndpoints, ResolvedEndpoints, RunMode } from '../auth/endpointPolicy';
 import { FlowSetting, isFlowSetting } from '../flows/chooser';
 import { RelayConfig } from '../flows/flow';
-import { defaultRelayUrl } from '../flows/relayFlow';
-import { registrationProblem } from '../oauth/redirectUri';
+import { relayFromSetting } from '../flows/relayFlow';
 
 /**
  * The `spotify.*` settings, each read on its own so that one bad value (say a malformed
@@ -47,18 +46,11 @@ export function readSignInFlow(): FlowSetting {
 /**
  * `spotify.relayUrl`: empty for VS Code's page (vscode.dev, or insiders.vscode.dev for Insiders).
  * Application scope, so a workspace cannot send sign-ins elsewhere. Throws a TypeError naming the
- * setting when the value is not a URI Spotify would let the user register.
+ * setting when the value is not a URI Spotify would let the user register (read on every call, so
+ * fixing the setting takes effect at the next sign-in).
  */
 export function readRelay(uriScheme: string): RelayConfig {
-  const configured = (config().get<string>('relayUrl') ?? '').trim();
-  if (!configured) {
-    return { url: defaultRelayUrl(uriScheme), custom: false };
-  }
-  const problem = registrationProblem(configured);
-  if (problem) {
-    throw new TypeError(`spotify.relayUrl ${problem}: "${configured}"`);
-  }
-  return { url: configured, custom: configured !== defaultRelayUrl(uriScheme) };
+  return relayFromSetting(config().get<string>('relayUrl'), uriScheme);
 }
 
 export function readRefreshSkewMs(): number {

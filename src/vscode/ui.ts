@@ -49,7 +49,7 @@ export class VscodeAuthUi implements AuthUi {
         const controller = new AbortController();
         const sub = token.onCancellationRequested(() => controller.abort(new CancellationError()));
         progress.report({
-          message: vscode.l10n.t('Approve in the browser ({0}). Redirect URI: {1}', flowLabel(attempt.flow.id), attempt.redirectUri),
+          message: [vscode.l10n.t('Approve in the browser ({0}). Redirect URI: {1}', flowLabel(attempt.flow.id), attempt.redirectUri), attempt.note].filter(Boolean).join(' '),
         });
         const live = { ended: false };
         const hint = setTimeout(() => void this.stillWaiting(attempt, live), STILL_WAITING_MS);

@@ -9,7 +9,8 @@
  * page console and, on failure, the workbench's logs.
  */
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
-import { chooseMenuItem, findNotification, openMenuWith, runScenario, Scenario } from './scenario';
+import { runScenario } from './scenario';
+import { allowIfAsked, chooseMenuItem, clickNotificationButton, closeMenus, closeQuickInput, findNotification, openMenuWith, runCommand } from './workbench';
 
 const FLOW = process.env.SPOTIFY_SIGN_IN_FLOW ?? 'auto';
 const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
@@ -17,29 +18,24 @@ const WEB = process.env.SPOTIFY_E2E_HOST === 'web';
 const CANCEL_FIRST = process.env.SPOTIFY_E2E_CANCEL_FIRST === '1';
 const PASTING = FLOW === 'paste' || CANCEL_FIRST;
 
-async function main(): Promise<number> {
-  const s = await Scenario.start({
-    name: WEB ? `web-${FLOW}` : CANCEL_FIRST ? `${FLOW}-cancel-first` : FLOW,
-    web: WEB,
-    settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.signInFlow': FLOW, 'spotify.showStatusBar': true },
-  });
-  const { page, context, emulator } = s;
-  try {
+runScenario({
+  name: WEB ? `web-${FLOW}` : CANCEL_FIRST ? `${FLOW}-cancel-first` : FLOW,
+  web: WEB,
+  settings: { 'spotify.clientId': DEFAULT_CLIENT_ID, 'spotify.signInFlow': FLOW, 'spotify.showStatusBar': true },
+}, async (s) => {
+  const { page, emulator } = s;
+  {
     console.log(`Browser scenario (signInFlow=${FLOW}${WEB ? ', browser bundle in the web worker host' : ''}${CANCEL_FIRST ? ', first way cancelled' : ''})`);
     await s.openWorkbench();
     await s.step('the Accounts menu offers "Sign in with Spotify"', async () => {
       await openMenuWith(page, /Sign in with Spotify/);
       await s.snap('accounts-menu');
     });
-    const popupPromise = context.waitForEvent('page', { timeout: 30_000 });
+    const popupPromise = s.nextTab();
     await s.step('choosing it starts the sign-in (allowing the extension when VS Code asks)', async () => {
       await chooseMenuItem(page, /Sign in with Spotify/);
       // VS Code 1.100 takes the menu choice as consent; other versions ask with a dialog.
-      const allow = page.getByRole('button', { name: 'Allow' });
-      if (await allow.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
-        await s.snap('consent-dialog');
-        await allow.click();
-      }
+      await allowIfAsked(page, popupPromise, () => s.snap('consent-dialog'));
     });
     let spotifyTab: any;
     await s.step('a tab opens at Spotify\'s (emulated) consent page', async () => {
@@ -61,12 +57,12 @@ async function main(): Promise<number> {
       await s.step('cancelling the waiting notice offers the next way at once; taking it opens Spotify again', async () => {
         await page.bringToFront();
         const waiting = await findNotification(page, 'Signing in to Spotify');
-        await waiting.getByRole('button', { name: 'Cancel' }).click();
+        await clickNotificationButton(waiting, 'Cancel');
         const offer = await findNotification(page, 'Try another way', 10_000);
         await page.waitForTimeout(500); // let the toast finish sliding in before the picture
         await s.snap('offer-next-way');
-        const next = context.waitForEvent('page', { timeout: 30_000 });
-        await offer.getByRole('button', { name: 'Try Another Way' }).click();
+        const next = s.nextTab();
+        await clickNotificationButton(offer, 'Try Another Way');
         spotifyTab = await next;
         await spotifyTab.locator('#approve').waitFor({ timeout: 20_000 });
         const sent = emulator.authorizeRequests.map((p) => p.get('redirect_uri'));
@@ -117,30 +113,25 @@ async function main(): Promise<number> {
         }
       }
       await s.snap('status-bar-menu');
-      await page.keyboard.press('Escape');
+      await closeQuickInput(page);
     });
     if (!WEB && !CANCEL_FIRST && FLOW === 'auto') {
       await s.step('the Accounts menu\'s "Sign in with Spotify to use …" request is gone after the sign-in', async () => {
         await openMenuWith(page, /Alice Emulated \(Spotify\)/);
         const left = await page.getByRole('menuitem', { name: /to use Spotify Consumer/ }).count();
-        await page.keyboard.press('Escape');
+        await closeMenus(page);
         if (left !== 0) {
           throw new Error('the request (badge) is still there');
         }
       });
       await s.step('a wider request (scopes in another order) shows a request; signing in through it widens the session and clears it', async () => {
-        await page.keyboard.press('F1');
-        await page.locator('.quick-input-widget input').fill('>Spotify Consumer (test fixture): Ask for Top Tracks Too');
-        await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Ask for Top Tracks Too' }).first().click();
+        await runCommand(page, 'Spotify Consumer (test fixture): Ask for Top Tracks Too');
         await page.getByText('no session has them yet').first().waitFor({ timeout: 10_000 });
         await openMenuWith(page, /Sign in with Spotify to use Spotify Consumer/);
         await s.snap('wider-request');
-        const popup = context.waitForEvent('page', { timeout: 30_000 });
+        const popup = s.nextTab();
         await chooseMenuItem(page, /Sign in with Spotify to use Spotify Consumer/);
-        const allow = page.getByRole('button', { name: 'Allow' });
-        if (await allow.waitFor({ timeout: 3000 }).then(() => true, () => false)) {
-          await allow.click();
-        }
+        await allowIfAsked(page, popup);
         const tab = await popup;
         await tab.locator('#approve').click({ timeout: 20_000 }); // another account may be chosen: Spotify asks again
         await page.bringToFront();
@@ -150,16 +141,11 @@ async function main(): Promise<number> {
         const left = await page.getByRole('menuitem', { name: /to use Spotify Consumer/ }).count();
         const alices = await page.getByRole('menuitem', { name: /Alice Emulated/ }).count();
         await s.snap('wider-request-cleared');
-        await page.keyboard.press('Escape');
+        await closeMenus(page);
         if (left !== 0 || alices !== 1) {
           throw new Error(`${left} requests left, ${alices} Alice entries`);
         }
       });
     }
-  } catch {
-    // The failing step is counted and pictured; the remaining steps depend on it.
   }
-  return s.finish();
-}
-
-runScenario(main);
+});

@@ -1,12 +1,16 @@
 /**
  * What the browser scenarios share: an emulator (consent page, not auto-approving), code-server
  * with the extension and the consumer fixture, Debian chromium through playwright-core, numbered
- * screenshots, and steps counted as `e2e: N passed, N failed`.
+ * screenshots, and steps counted as `e2e (<host>): N passed, N failed`. The life of the process
+ * (the result line whatever happens, nothing left running) is ./harness.ts; the workbench helpers
+ * every scenario uses are ./workbench.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { freePort, HOST, hostLabel, launchChromium, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
+import { bounded, breakStep, chaosPlan, runLifecycle, scenarioMark, StepFailure, Tally } from './harness';
+import { accountsButton, closeMenus, dumpBrowserLogs, openMenuWith } from './workbench';
 
 export interface ScenarioOptions {
   /** Folder under test-output/e2e for screenshots and the host's files. */
@@ -22,42 +26,46 @@ export interface ScenarioOptions {
   readonly development?: boolean;
 }
 
-export class Scenario {
+export class Scenario implements Tally {
   passed = 0;
   failed = 0;
   private shot = 0;
+  private steps = 0;
+  private readonly chaos = chaosPlan();
+  readonly out: string;
+  relayUrl = '';
+  emulator!: SpotifyEmulator;
+  server?: RunningCodeServer;
+  context: any;
+  page: any;
 
-  private constructor(
-    readonly out: string,
-    readonly relayUrl: string,
-    readonly emulator: SpotifyEmulator,
-    readonly server: RunningCodeServer,
-    readonly context: any,
-    readonly page: any,
-    private readonly web: boolean,
-    private readonly development: boolean,
-  ) {}
+  constructor(private readonly o: ScenarioOptions) {
+    // SPOTIFY_E2E_RUN_NAME keeps a special run (the harness check, the soak) from overwriting the pictures of the ordinary one.
+    const name = [o.name, process.env.SPOTIFY_E2E_RUN_NAME, HOST === 'newest' ? 'newest' : ''].filter(Boolean).join('-');
+    this.out = path.join(REPO, 'test-output/e2e', name);
+  }
 
-  static async start(o: ScenarioOptions): Promise<Scenario> {
-    const out = path.join(REPO, 'test-output/e2e', HOST === 'newest' ? `${o.name}-newest` : o.name);
-    fs.rmSync(out, { recursive: true, force: true });
-    fs.mkdirSync(out, { recursive: true });
+  /** Starts the emulator, code-server and the browser; what started is stopped by {@link close}. */
+  async start(): Promise<void> {
+    const o = this.o;
+    fs.rmSync(this.out, { recursive: true, force: true });
+    fs.mkdirSync(this.out, { recursive: true });
     const port = await freePort();
-    const emulator = new SpotifyEmulator({ apps: [] });
+    this.emulator = new SpotifyEmulator({ apps: [] });
     // 127.0.0.2: code-server rewrites links to 127.0.0.1:PORT into its port-forwarding route.
-    const emulatorUrl = await emulator.start(0, '127.0.0.2', o.web ? selfSignedCertificate(out) : undefined);
+    const emulatorUrl = await this.emulator.start(0, '127.0.0.2', o.web ? selfSignedCertificate(this.out) : undefined);
     // vscode.dev/redirect does not serve code-server, so the emulator's relay stands in for the one
     // a code-server user hosts; the app registers exactly the URIs the extension lists here.
-    const relayUrl = await emulator.startRelay();
-    emulator.config.apps.push({ clientId: DEFAULT_CLIENT_ID, name: 'VS Code (emulated app)', redirectUris: [relayUrl, 'http://127.0.0.1/callback'] });
-    const server = await startCodeServer({
-      dir: path.join(out, 'host'),
+    this.relayUrl = await this.emulator.startRelay();
+    this.emulator.config.apps.push({ clientId: DEFAULT_CLIENT_ID, name: 'VS Code (emulated app)', redirectUris: [this.relayUrl, 'http://127.0.0.1/callback'] });
+    this.server = await startCodeServer({
+      dir: path.join(this.out, 'host'),
       port,
       extensions: [...(o.development ? [] : [o.web ? webOnlyCopy() : REPO]), path.join(REPO, 'test/fixtures/consumer')],
       settings: {
         'spotify.accountsUrl': emulatorUrl,
         'spotify.apiUrl': emulatorUrl,
-        'spotify.relayUrl': relayUrl,
+        'spotify.relayUrl': this.relayUrl,
         'workbench.startupEditor': 'none',
         'git.openRepositoryInParentFolders': 'never',
         ...o.settings,
@@ -66,54 +74,89 @@ export class Scenario {
       trustedDomains: [emulatorUrl],
       logLevel: 'trace',
     });
-    const context = await launchChromium(path.join(out, 'profile'), {
+    this.context = await launchChromium(path.join(this.out, 'profile'), {
       viewport: { width: 1280, height: 800 },
       // Only the web run serves the emulator over TLS, with a certificate made for this run.
       ignoreHTTPSErrors: !!o.web,
+      // The harness handles these signals (a picture, then everything stopped): Playwright's own
+      // handlers would close the browser first.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
     // "Copy Redirect URI" writes to the clipboard, as a person's browser lets it.
-    await context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
-    const page = context.pages()[0] ?? (await context.newPage());
+    await this.context.grantPermissions(['clipboard-read', 'clipboard-write']).catch(() => undefined);
+    this.page = this.context.pages()[0] ?? (await this.context.newPage());
     if (process.env.E2E_DEBUG) {
-      page.on('console', (m: any) => console.log(`[console] ${m.type()} ${m.text().slice(0, 400)}`));
+      this.page.on('console', (m: any) => console.log(`[console] ${m.type()} ${m.text().slice(0, 400)}`));
     }
-    return new Scenario(out, relayUrl, emulator, server, context, page, !!o.web, !!o.development);
+  }
+
+  /** Stops the browser, the host and the emulator, each bounded so one hang cannot keep the rest. */
+  async close(): Promise<void> {
+    if (this.context) {
+      await bounded(this.context.close(), 10_000);
+    }
+    if (this.server) {
+      await bounded(this.server.stop(), 5000);
+    }
+    if (this.emulator) {
+      await bounded(this.emulator.stop(), 5000);
+    }
   }
 
   /** Saves a numbered screenshot of `p` (the workbench by default); returns its path. */
   async snap(name: string, p: any = this.page): Promise<string> {
     const file = path.join(this.out, `${String(++this.shot).padStart(2, '0')}-${name}.png`);
-    await p.screenshot({ path: file }).catch(() => undefined);
+    if (p) {
+      await p.screenshot({ path: file, timeout: 10_000 }).catch(() => undefined);
+    }
     return file;
   }
 
-  /** Runs one step; a failure is counted, pictured and rethrown (later steps depend on it). */
+  /**
+   * The next tab the browser opens. The wait starts now (before the action that opens the tab) and
+   * its rejection is handled here, so a step that fails before awaiting it leaves nothing to reject
+   * unhandled; awaiting it still throws on a timeout.
+   */
+  nextTab(timeout = 30_000): Promise<any> {
+    const tab = this.context.waitForEvent('page', { timeout });
+    tab.catch(() => undefined);
+    return tab;
+  }
+
+  /** Runs one step; a failure is counted, pictured and ends the scenario (later steps depend on it). */
   async step(name: string, fn: () => Promise<void>): Promise<void> {
+    const index = ++this.steps;
     try {
+      if (this.chaos && this.chaos.step === index) {
+        console.log(`  (chaos: ${this.chaos.mode} at step ${index})`);
+        await breakStep(this.chaos.mode, this.context);
+      }
       await fn();
       this.passed++;
       console.log(`  ✔ ${name}`);
     } catch (e) {
       this.failed++;
       console.log(`  ✘ ${name}: ${(e as Error).message.split('\n')[0]}`);
-      console.log(`    emulator requests: ${JSON.stringify(this.emulator.counts)}`);
-      if (process.env.E2E_DEBUG) {
-        console.log(await dumpBrowserLogs(this.page));
+      console.log(`    emulator requests: ${JSON.stringify(this.emulator?.counts ?? {})}`);
+      if (process.env.E2E_DEBUG && this.page) {
+        console.log(await dumpBrowserLogs(this.page).catch(() => ''));
       }
-      await this.snap(`failed-${name.replace(/\W+/g, '-')}`);
-      throw e;
+      await this.snap(`failed-${name.replace(/\W+/g, '-').slice(0, 60)}`);
+      throw new StepFailure(name);
     }
   }
 
   async openWorkbench(): Promise<void> {
     await this.step('the workbench loads with the extension', async () => {
-      const payload = this.development
-        ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${new URL(this.server.url).host}${REPO}`]]))}`
+      const payload = this.o.development
+        ? `&payload=${encodeURIComponent(JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${new URL(this.server!.url).host}${REPO}`]]))}`
         : '';
-      await this.page.goto(`${this.server.url}/?folder=${encodeURIComponent(this.server.workspace)}${payload}`);
+      await this.page.goto(`${this.server!.url}/?folder=${encodeURIComponent(this.server!.workspace)}${payload}`);
       await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
       await accountsButton(this.page).waitFor({ timeout: 30_000 });
-      await this.page.waitForTimeout(1500);
+      await this.page.locator('.statusbar').first().waitFor({ timeout: 30_000 });
       await this.snap('workbench');
     });
   }
@@ -121,14 +164,14 @@ export class Scenario {
   /** The checks every scenario ends with: the account is listed, one exchange, no leaks. */
   async verifySignedIn(): Promise<void> {
     await this.step('the Accounts menu lists the Spotify account', async () => {
-      await this.page.keyboard.press('Escape');
+      await closeMenus(this.page);
       await openMenuWith(this.page, /Alice Emulated \(Spotify\)/);
       await this.snap('signed-in');
-      await this.page.keyboard.press('Escape');
+      await closeMenus(this.page);
     });
     await this.step('no issued code or token appears in the host\'s trace-level logs', async () => {
       const scan = scanLogsForSecrets(path.join(this.out, 'host'), this.emulator.issued);
-      if (scan.leaks > 0 || (!this.web && scan.files === 0)) {
+      if (scan.leaks > 0 || (!this.o.web && scan.files === 0)) {
         throw new Error(`${scan.leaks} leaks in ${scan.files} log files`);
       }
     });
@@ -141,27 +184,20 @@ export class Scenario {
       }
     });
   }
-
-  /** Closes everything, prints the closing line, returns the exit code. */
-  async finish(): Promise<number> {
-    await this.context.close().catch(() => undefined);
-    await this.server.stop();
-    await this.emulator.stop();
-    console.log(`e2e (${hostLabel()}): ${this.passed} passed, ${this.failed} failed`);
-    return this.failed === 0 && this.passed > 0 ? 0 : 1;
-  }
 }
 
-/** Runs a scenario script: its exit code, or 2 with a closing line when it crashed outright. */
-export function runScenario(main: () => Promise<number>): void {
-  main().then(
-    (rc) => process.exit(rc),
-    (e) => {
-      console.error(e);
-      console.log(`e2e (${hostLabel()}): 0 passed, 1 failed`);
-      process.exit(2);
-    },
-  );
+/**
+ * Runs a scenario script: starts its world, runs `body` (its steps), and whatever happens prints
+ * `e2e (<host>): N passed, N failed`, stops everything it started and exits (0 only when every
+ * step passed).
+ */
+export function runScenario(o: ScenarioOptions, body: (s: Scenario) => Promise<void>): void {
+  scenarioMark(); // before the first child process
+  const s = new Scenario(o);
+  runLifecycle(s, hostLabel, () => s, async () => {
+    await s.start();
+    await body(s);
+  });
 }
 
 /**
@@ -193,116 +229,4 @@ export function webOnlyCopy(): string {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2));
   fs.copyFileSync(path.join(REPO, 'dist/web/extension.js'), path.join(dir, 'dist/web/extension.js'));
   return dir;
-}
-
-export function accountsButton(page: any): any {
-  return page.locator('.activitybar .codicon-accounts-view-bar-icon').first();
-}
-
-/**
- * Opens the Accounts menu until it shows an item matching `name`: the menu is built when it opens,
- * and extensions register their sign-in requests a moment after the workbench appears.
- */
-export async function openMenuWith(page: any, name: RegExp): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    // force: the "Sign in requested" hover can sit over the button and block the click checks.
-    await accountsButton(page).click({ force: true, timeout: 5000 });
-    try {
-      await page.getByRole('menuitem', { name }).first().waitFor({ timeout: 2000 });
-      return;
-    } catch (e) {
-      await page.keyboard.press('Escape');
-      if (attempt >= 15) {
-        throw e;
-      }
-      await page.waitForTimeout(500);
-    }
-  }
-}
-
-
-/**
- * Chooses a menu item of the open Accounts menu. A menu ignores a click that lands while it is
- * still opening, so the click is repeated while the item is still shown.
- */
-export async function chooseMenuItem(page: any, name: RegExp): Promise<void> {
-  const item = page.getByRole('menuitem', { name }).first();
-  for (let attempt = 0; attempt < 5; attempt++) {
-    await page.waitForTimeout(300);
-    if (!(await item.isVisible().catch(() => false))) {
-      return;
-    }
-    await item.click({ timeout: 5000 }).catch(() => undefined);
-  }
-}
-
-/**
- * The notification whose text matches, as a toast or, where the workbench did not toast it (VS Code
- * 1.139 keeps notifications that arrive while another tab has the focus in the notification
- * centre), in the notification centre, which shows the same text and buttons.
- */
-export async function findNotification(page: any, text: string | RegExp, timeoutMs = 20_000): Promise<any> {
-  const deadline = Date.now() + timeoutMs;
-  const toast = page.locator('.notification-toast').filter({ hasText: text }).first();
-  const inCentre = page.locator('.notifications-center .monaco-list-row').filter({ hasText: text }).first();
-  for (let round = 0; ; round++) {
-    if (await toast.isVisible().catch(() => false)) {
-      return toast;
-    }
-    if (await inCentre.isVisible().catch(() => false)) {
-      return inCentre;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`no notification "${text}"`);
-    }
-    if (round % 6 === 5) {
-      // Open the centre (it stays open) to see notifications that were not toasted.
-      await page.keyboard.press('F1');
-      await page.locator('.quick-input-widget input').fill('>Notifications: Show Notifications');
-      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Show Notifications' }).first().click().catch(() => page.keyboard.press('Escape'));
-    }
-    await page.waitForTimeout(500);
-  }
-}
-
-/** Debug aid: the workbench's log files live in the browser's IndexedDB when extensions run there. */
-export async function dumpBrowserLogs(page: any): Promise<string> {
-  return page.evaluate(async () => {
-    const out: string[] = [];
-    const dbs = await indexedDB.databases();
-    for (const info of dbs) {
-      if (!info.name || !/vscode-web-db/.test(info.name)) {
-        continue;
-      }
-      const db: IDBDatabase = await new Promise((resolve, reject) => {
-        const r = indexedDB.open(info.name!);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-      for (const store of Array.from(db.objectStoreNames)) {
-        const entries: Array<[IDBValidKey, unknown]> = await new Promise((resolve) => {
-          const tx = db.transaction(store, 'readonly');
-          const req = tx.objectStore(store).openCursor();
-          const acc: Array<[IDBValidKey, unknown]> = [];
-          req.onsuccess = () => {
-            const c = req.result;
-            if (c) {
-              acc.push([c.key, c.value]);
-              c.continue();
-            } else {
-              resolve(acc);
-            }
-          };
-        });
-        for (const [key, value] of entries) {
-          const text = value instanceof Uint8Array ? new TextDecoder().decode(value) : typeof value === 'string' ? value : '';
-
-          if (/spotify|exthost|window/i.test(String(key))) {
-            out.push(`--- ${info.name}/${store}/${String(key)}\n${text.slice(-3000)}`);
-          }
-        }
-      }
-    }
-    return out.join('\n');
-  });
 }

@@ -4,23 +4,20 @@
  * notice must name the Client ID as the cause (not only the redirect URI) and offer to set it.
  * Prints `e2e: N passed, N failed`.
  */
-import { findNotification, runScenario, Scenario } from './scenario';
+import { runScenario } from './scenario';
+import { clickNotificationButton, findNotification, quickInputBox, runCommand } from './workbench';
 
 const UNKNOWN_CLIENT_ID = 'f'.repeat(32);
 
-async function main(): Promise<number> {
-  const s = await Scenario.start({ name: 'unknown-client', settings: { 'spotify.clientId': UNKNOWN_CLIENT_ID } });
-  const { page, context } = s;
-  try {
+runScenario({ name: 'unknown-client', settings: { 'spotify.clientId': UNKNOWN_CLIENT_ID } }, async (s) => {
+  const { page } = s;
+  {
     console.log('Unknown Client ID scenario');
     await s.openWorkbench();
     let tab: any;
     await s.step('"Spotify: Sign In" opens Spotify, which shows "INVALID_CLIENT: Invalid client"', async () => {
-      const popup = context.waitForEvent('page', { timeout: 30_000 });
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('>Spotify: Sign In');
-      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Spotify: Sign In' }).first().click();
+      const popup = s.nextTab();
+      await runCommand(page, 'Spotify: Sign In');
       tab = await popup;
       await tab.getByText('INVALID_CLIENT: Invalid client').waitFor({ timeout: 20_000 });
       await s.snap('invalid-client-page', tab);
@@ -35,9 +32,8 @@ async function main(): Promise<number> {
         }
       }
       await s.snap('hint-names-client-id');
-      await hint.getByRole('button', { name: 'Set Client ID' }).click();
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ timeout: 10_000 });
+      await clickNotificationButton(hint, 'Set Client ID');
+      const input = await quickInputBox(page);
       if ((await input.inputValue()) !== UNKNOWN_CLIENT_ID) {
         throw new Error(`the Client ID box holds "${await input.inputValue()}"`);
       }
@@ -49,10 +45,5 @@ async function main(): Promise<number> {
         throw new Error(JSON.stringify(s.emulator.counts));
       }
     });
-  } catch {
-    // Counted and pictured by the step.
   }
-  return s.finish();
-}
-
-runScenario(main);
+});

@@ -8,25 +8,23 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
 import { REPO } from '../host/codeServer';
-import { runScenario, Scenario } from './scenario';
+import { runScenario } from './scenario';
+import { pickQuickItem, quickInputBox, runCommand } from './workbench';
 
 const README_SHOTS: Record<string, string> = {};
 
-async function main(): Promise<number> {
-  const s = await Scenario.start({ name: 'walkthrough', settings: {} });
-  const { page, context } = s;
+runScenario({ name: 'walkthrough', settings: {} }, async (s) => {
+  const { page } = s;
   const walkthroughStep = (title: string) => page.locator('.getting-started-step').filter({ hasText: title }).first();
   const stepButton = (label: string) => page.getByRole('button', { name: label, exact: true }).first();
-  try {
+  {
     console.log('Walkthrough scenario (no Client ID configured)');
     await s.openWorkbench();
     await s.step('the "Sign in to Spotify" walkthrough opens from the command palette', async () => {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.fill('>Welcome: Open Walkthrough');
-      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Open Walkthrough' }).first().click();
+      await runCommand(page, 'Welcome: Open Walkthrough...');
+      const input = await quickInputBox(page);
       await input.fill('Sign in to Spotify');
-      await page.locator('.quick-input-list .monaco-list-row').filter({ hasText: 'Sign in to Spotify' }).first().click();
+      await pickQuickItem(page, 'Sign in to Spotify');
       await walkthroughStep('Create your Spotify app').waitFor({ timeout: 20_000 });
       README_SHOTS['walkthrough.png'] = await s.snap('walkthrough');
     });
@@ -54,8 +52,7 @@ async function main(): Promise<number> {
     await s.step('step 3 takes the Client ID, validating it', async () => {
       await walkthroughStep('Paste the Client ID').click();
       await stepButton('Set Client ID').click();
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ timeout: 20_000 });
+      const input = await quickInputBox(page, 20_000);
       await input.fill('not-a-client-id');
       await page.getByText('A Client ID is 32 hexadecimal characters').first().waitFor({ timeout: 10_000 });
       await input.fill(DEFAULT_CLIENT_ID);
@@ -81,7 +78,7 @@ async function main(): Promise<number> {
     let spotifyTab: any;
     await s.step('step 4 signs in: the browser opens Spotify\'s consent page', async () => {
       await walkthroughStep('Sign in').last().click();
-      const popup = context.waitForEvent('page', { timeout: 30_000 });
+      const popup = s.nextTab();
       await stepButton('Sign In').click();
       spotifyTab = await popup;
       await spotifyTab.locator('#approve').waitFor({ timeout: 20_000 });
@@ -96,11 +93,8 @@ async function main(): Promise<number> {
     });
     await s.verifySignedIn();
     README_SHOTS['accounts-menu.png'] = path.join(s.out, fs.readdirSync(s.out).find((f) => f.endsWith('-signed-in.png'))!);
-  } catch {
-    // Counted and pictured by the step.
   }
-  const rc = await s.finish();
-  if (rc === 0 && process.env.README_SHOTS) {
+  if (s.failed === 0 && process.env.README_SHOTS) {
     const dir = path.join(REPO, 'media/readme');
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, file] of Object.entries(README_SHOTS)) {
@@ -108,7 +102,4 @@ async function main(): Promise<number> {
     }
     console.log(`copied ${Object.keys(README_SHOTS).length} screenshots to media/readme/`);
   }
-  return rc;
-}
-
-runScenario(main);
+});

@@ -11,7 +11,7 @@ import * as http from 'http';
 import * as https from 'https';
 import { AddressInfo } from 'net';
 import { SCRIPT_APPROVE_PAGE } from './pages';
-import { relayRedirect } from './relay';
+import { RelayAppend, relayRedirect } from './relay';
 
 export interface EmulatorApp {
   readonly clientId: string;
@@ -232,9 +232,10 @@ export class SpotifyEmulator {
    * Serves the relay page (what `https://vscode.dev/redirect` does, see ./relay.ts) at
    * `http://<host>:<port>/redirect`, on its own listener: the accounts service may sit on
    * 127.0.0.2 for code-server's sake, but a redirect URI Spotify accepts over plain http must be on
-   * 127.0.0.1 or [::1]. Returns the relay's URL, which the app registers exactly.
+   * 127.0.0.1 or [::1]. Returns the relay's URL, which the app registers exactly. `append` is how
+   * it appends the provider's parameters (see ./relay.ts); `encoded` unless a test asks otherwise.
    */
-  async startRelay(port = 0, host = '127.0.0.1'): Promise<string> {
+  async startRelay(port = 0, host = '127.0.0.1', append: RelayAppend = 'encoded'): Promise<string> {
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', `http://${host}`);
       if (req.method !== 'GET' || url.pathname !== '/redirect') {
@@ -243,7 +244,7 @@ export class SpotifyEmulator {
         return;
       }
       this.bump('GET /redirect');
-      const answer = relayRedirect(url);
+      const answer = relayRedirect(url, append);
       if ('location' in answer) {
         res.writeHead(302, { Location: answer.location, 'Cache-Control': 'no-store' });
         res.end();

@@ -33,6 +33,27 @@ export function hostLabel(): string {
   return `VS Code ${read(path.join(VSCODE_DIR, 'package.json'))} (code-server ${read(path.join(HOST_DIR, 'node_modules/code-server/package.json'))})`;
 }
 
+/**
+ * What every test host turns off because no test uses it: VS Code 1.139 otherwise starts, per
+ * window, chat with its agent host, a headless Copilot runtime and the welcome views, which make
+ * its start-up heavier and more uneven on a 2-core machine. The settings are ones both versions
+ * read (1.100 ignores the keys it does not know); the built-in Copilot extension, which 1.100 does
+ * not ship, is disabled the way VS Code's CLI does it.
+ */
+export const LIGHT_SETTINGS: Record<string, unknown> = {
+  'chat.disableAIFeatures': true,
+  'chat.agent.enabled': false,
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'workbench.tips.enabled': false,
+  'extensions.ignoreRecommendations': true,
+  'telemetry.telemetryLevel': 'off',
+  'json.schemaDownload.enable': false,
+  'update.mode': 'none',
+  // 1.139 opens the secondary side bar (chat's home) by default, empty with chat off.
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+};
+const LIGHT_ARGS_NEWEST = ['--vscode-option', 'disable-extension=GitHub.copilot-chat'];
+
 export interface CodeServerOptions {
   /** Root of this run's files (user data, extensions, workspace, logs). Wiped first unless `keep`. */
   readonly dir: string;
@@ -77,7 +98,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
   const dirs = ['ud/User', 'exts', 'ws', 'home', 'tmp'].map((d) => path.join(o.dir, d));
   dirs.forEach((d) => fs.mkdirSync(d, { recursive: true }));
   const [userDir, extDir, workspace, home, tmp] = dirs;
-  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify(o.settings, null, 2));
+  fs.writeFileSync(path.join(userDir, 'settings.json'), JSON.stringify({ ...LIGHT_SETTINGS, ...o.settings }, null, 2));
   for (const ext of o.extensions) {
     const pkg = JSON.parse(fs.readFileSync(path.join(ext, 'package.json'), 'utf8'));
     const link = path.join(extDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`.toLowerCase());
@@ -90,15 +111,17 @@ export async function startCodeServer(o: CodeServerOptions): Promise<RunningCode
   const logFile = path.join(o.dir, 'server.log');
   const out = fs.openSync(logFile, 'a');
   const common = ['--user-data-dir', path.join(o.dir, 'ud'), '--extensions-dir', extDir, '--disable-telemetry', ...(o.workspaceTrust ? [] : ['--disable-workspace-trust']), ...(o.logLevel ? ['--log', o.logLevel] : [])];
-  const codeServerArgs = ['--config', config, ...common, '--disable-update-check', '--disable-getting-started-override', ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d])];
+  const codeServerArgs = ['--config', config, ...common, '--disable-update-check', '--disable-getting-started-override', ...(newest ? LIGHT_ARGS_NEWEST : []), ...(o.trustedDomains ?? []).flatMap((d) => ['--link-protection-trusted-domains', d])];
   // The newest runs on Node 24, and the test payload's automation hooks need VS Code's
   // --enable-smoke-test-driver, which code-server passes through with --vscode-option.
   const [command, args] = newest
     ? [NODE_24, [path.join(HOST_DIR, 'node_modules/code-server/out/node/entry.js'), ...codeServerArgs, '--vscode-option', 'enable-smoke-test-driver', workspace]]
     : [CODE_SERVER, [...codeServerArgs, workspace]];
   const child: ChildProcess = spawn(command, args, { detached: true, stdio: ['ignore', out, out], env: { ...process.env, HOME: home, TMPDIR: tmp, ...o.env } });
+  // The whole group, even when code-server itself has exited: its extension host, file watcher
+  // and language servers can outlive it.
   const stop = async () => {
-    if (child.pid && child.exitCode === null) {
+    if (child.pid) {
       try {
         process.kill(-child.pid, 'SIGTERM');
       } catch {

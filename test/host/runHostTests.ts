@@ -10,6 +10,7 @@ import * as path from 'path';
 import * as util from 'util';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { freePort, HOST, hostLabel, launchChromium, REPO, scanLogsForSecrets, startCodeServer } from './codeServer';
+import { reapOnExit } from './reap';
 
 const EMULATOR_HOST = '127.0.0.2';
 const OUT = path.join(REPO, `test-output/integration-${HOST}`);
@@ -19,6 +20,8 @@ const PHASES = [
 ];
 
 async function main(): Promise<number> {
+  // Whatever ends this run (a crash, SIGTERM), the host and the browser end with it.
+  reapOnExit('SPOTIFY_HOST_TESTS_MARK');
   fs.rmSync(OUT, { recursive: true, force: true });
   fs.mkdirSync(OUT, { recursive: true });
   const port = await freePort();
@@ -130,6 +133,7 @@ main().then(
   (rc) => process.exit(rc),
   (e) => {
     console.error(e);
+    console.log(`integration (${hostLabel()}): 0 passed, 1 failed`);
     process.exit(2);
   },
 );

@@ -42,9 +42,9 @@ suite('Spotify provider in a real VS Code host', () => {
     // per-request reqid and our nonce) travelled in state.
     assert.strictEqual(authorize.redirect_uri, process.env.SPOTIFY_RELAY_URL);
     const callback = decodeURIComponent(authorize.state);
-    const nonce = '&vscode-query=nonce(%3D|=)[A-Za-z0-9_-]{32}$';
+    const nonce = '&vscode-query=nonce(%3D|=)[0-9a-f]{48}$';
     const codeServer = new RegExp(`^http://127\\.0\\.0\\.1:\\d+/.*callback\\?vscode-reqid=\\d+&vscode-scheme=code-oss&vscode-authority=spotify-auth\\.spotify-authentication&vscode-path=(%2F|/)callback${nonce}`);
-    const desktop = /^vscode(-insiders)?:\/\/spotify-auth\.spotify-authentication\/callback\?nonce=[A-Za-z0-9_-]{32}&windowId=\d+$/;
+    const desktop = /^vscode(-insiders)?:\/\/spotify-auth\.spotify-authentication\/callback\?nonce=[0-9a-f]{48}&windowId=\d+$/;
     assert.ok(codeServer.test(callback) || desktop.test(callback), `this window's callback in state: ${callback.replace(/nonce=[^&]*/, 'nonce=…')}`);
     assert.strictEqual(stats.counts['GET /redirect'] - (before.counts['GET /redirect'] ?? 0), 1, 'the browser went through the relay once');
     assert.strictEqual(authorize.code_challenge_method, 'S256');

@@ -1,4 +1,4 @@
-import { relayRedirect } from '../emulator/relay';
+import { RelayAppend, relayRedirect } from '../emulator/relay';
 
 /** Relay pages the browser "visits" in-process, as vscode.dev/redirect would answer (../emulator/relay.ts). */
 export const RELAY_PAGES = ['https://vscode.dev/redirect', 'https://insiders.vscode.dev/redirect'];
@@ -17,6 +17,8 @@ export interface FakeBrowserOptions {
   deliver(url: string): void;
   /** Change the redirect before delivering (tamper tests). */
   rewrite?(url: string): string;
+  /** How the relay page appends the provider's parameters; `encoded` by default. */
+  relayAppend?: RelayAppend;
 }
 
 export class FakeBrowser {
@@ -55,7 +57,7 @@ export class FakeBrowser {
     let location = res.headers.get('location')!;
     this.redirects.push(location);
     if (RELAY_PAGES.includes(location.split('?')[0])) {
-      const answer = relayRedirect(new URL(location));
+      const answer = relayRedirect(new URL(location), this.opts.relayAppend);
       if ('page' in answer) {
         this.pages.push(answer.page);
         return true;

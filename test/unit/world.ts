@@ -3,7 +3,7 @@ import { AuthService, AuthUi } from '../../src/auth/authService';
 import { english } from '../../src/auth/describeError';
 import { ClientFactory, refresherFor } from '../../src/auth/endpointPolicy';
 import { CallbackRouter } from '../../src/flows/callbackRouter';
-import { chooseFlows, chooserFacts } from '../../src/flows/chooser';
+import { chooseFlows, chooserFacts, FlowSetting } from '../../src/flows/chooser';
 import { FlowHost, RelayConfig, SignInFlow } from '../../src/flows/flow';
 import { CallbackHandoff } from '../../src/flows/handoff';
 import { NODE_FLOWS } from '../../src/flows/node/flows';
@@ -22,8 +22,11 @@ import { desktopModel, HostModel } from './hosts/models';
 export const EXT_ID = 'spotify-auth.spotify-authentication';
 
 export interface WorldOptions {
-  /** The flows to try; 'auto' chooses from the model's environment as the product does. */
-  readonly flows?: SignInFlow[] | 'auto';
+  /**
+   * The flows to try; a `spotify.signInFlow` value ('auto', or one flow forced) chooses from the
+   * model's environment as the product does.
+   */
+  readonly flows?: SignInFlow[] | FlowSetting;
   /** How long one flow waits for the browser. */
   readonly timeoutMs?: number;
   readonly shared?: SharedSecretStorage;
@@ -151,7 +154,7 @@ function makeWindow(emu: SpotifyEmulator, opts: WorldOptions, shared: SharedSecr
     lock: new FileLock(locks),
   });
   const flows = async () =>
-    opts.flows === 'auto' ? chooseFlows(await chooserFacts(host), 'auto', NODE_FLOWS) : (opts.flows ?? [uriHandlerFlow]);
+    typeof opts.flows === 'string' ? chooseFlows(await chooserFacts(host), opts.flows, NODE_FLOWS) : (opts.flows ?? [uriHandlerFlow]);
   const service = new AuthService({
     manager,
     router,

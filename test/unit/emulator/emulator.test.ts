@@ -159,4 +159,32 @@ describe('Spotify emulator fidelity', () => {
     assert.strictEqual((await fetch(`${relay}?code=C`, { redirect: 'manual' })).status, 400, 'no state');
     assert.strictEqual(emu.count('relay:refused'), 6);
   });
+
+  it('the relay page\'s three ways of appending the provider\'s parameters: encoded (default), raw, none', async () => {
+    // What a client sends: the callback encoded once more, exactly as the relay flow does.
+    const callback = 'vscode://p.e/callback?nonce=ab12&windowId=2';
+    const state = encodeURIComponent(callback);
+    const query = new URLSearchParams({ code: 'C+/=', state }).toString();
+    const via = async (relay: string) => (await fetch(`${relay}?${query}`, { redirect: 'manual' })).headers.get('location')!;
+    const other = new SpotifyEmulator();
+    let located: { encoded: string; raw: string };
+    try {
+      located = { encoded: await via(await other.startRelay()), raw: await via(await emu.startRelay(0, '127.0.0.1', 'raw')) };
+    } finally {
+      await other.stop();
+    }
+    // The target exactly as the state named it, then the parameters.
+    assert.strictEqual(located.encoded, `${callback}&code=C%2B%2F%3D&state=${encodeURIComponent(state)}`);
+    assert.deepStrictEqual([...new URL(located.encoded).searchParams].slice(2), [['code', 'C+/='], ['state', state]], 'as the provider sent them');
+    assert.strictEqual(located.raw, `${callback}&code=C+/=&state=${state}`);
+    assert.deepStrictEqual(new URL(located.raw).searchParams.getAll('state'), [callback], 'one level more decoded');
+    const { relayRedirect } = await import('../../emulator/relay');
+    const none = relayRedirect(new URL(`http://127.0.0.1/redirect?${query}`), 'none');
+    assert.deepStrictEqual(none, { location: `${callback}&code=C%2B%2F%3D` });
+    const denied = relayRedirect(new URL(`http://127.0.0.1/redirect?error=access_denied&state=${encodeURIComponent(state)}`), 'none');
+    assert.deepStrictEqual(denied, { location: `${callback}&error=access_denied` });
+    assert.deepStrictEqual(relayRedirect(new URL(`http://127.0.0.1/redirect?code=C&state=${encodeURIComponent(encodeURIComponent('vscode://p.e/cb#frag'))}`)), {
+      location: 'vscode://p.e/cb?code=C&state=vscode%253A%252F%252Fp.e%252Fcb%2523frag#frag',
+    }, 'appended before a fragment');
+  });
 });

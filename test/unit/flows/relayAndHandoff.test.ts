@@ -3,7 +3,8 @@ import { CallbackRouter } from '../../../src/flows/callbackRouter';
 import { FlowUnavailableError, openAuthorization } from '../../../src/flows/flow';
 import { CallbackHandoff, handoffKey, HANDOFF_KEY_PREFIX } from '../../../src/flows/handoff';
 import { LOOPBACK_REGISTERED_URI, loopbackFlow } from '../../../src/flows/node/loopbackFlow';
-import { CallbackError } from '../../../src/oauth/errors';
+import { OAuthError } from '../../../src/oauth/errors';
+import { generateNonce } from '../../../src/flows/relayFlow';
 import { redirectUriMatches, registrationProblem } from '../../../src/oauth/redirectUri';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../../emulator/emulator';
 import { captureLogger, SharedSecretStorage, tick, until } from '../helpers';
@@ -89,23 +90,96 @@ describe('flows: the registrable-URI guard', () => {
 });
 
 describe('flows: the relay\'s nonce and state', () => {
-  it('a redirect whose nonce matches but whose state is not ours fails that sign-in; a replay is ignored', async () => {
+  const N1 = 'a1'.repeat(24);
+  const N2 = 'b2'.repeat(24);
+
+  it('a redirect whose nonce matches completes, whatever its state says; a replay is ignored', async () => {
     const router = new CallbackRouter(captureLogger().logger);
-    const state = encodeURIComponent('vscode://p.e/callback?nonce=N1&windowId=1');
-    const waiting = router.expect(state, new AbortController().signal, 'N1');
-    assert.strictEqual(router.handle(`?nonce=N1&windowId=1&code=c&state=${encodeURIComponent('other')}`), true);
-    await assert.rejects(waiting, (e: unknown) => e instanceof CallbackError && e.reason === 'state_mismatch');
-    assert.strictEqual(router.handle(`?nonce=N1&code=c&state=${encodeURIComponent(state)}`), false, 'single use');
+    const state = encodeURIComponent(`vscode://p.e/callback?nonce=${N1}&windowId=1`);
+    const waiting = router.expect(state, new AbortController().signal, N1);
+    // Desktop decodes the query once, so the state arrives one level more decoded than sent.
+    assert.strictEqual(router.handle(`?nonce=${N1}&windowId=1&code=c&state=${encodeURIComponent(decodeURIComponent(state))}`), true);
+    assert.strictEqual(await waiting, 'c');
+    assert.strictEqual(router.handle(`?nonce=${N1}&code=c&state=${encodeURIComponent(state)}`), false, 'single use');
+    assert.strictEqual(router.ignored, 1);
   });
 
-  it('a host\'s own extra state (Codespaces) is tolerated once the nonce matched; a forged nonce is not', async () => {
+  it('with no state at all, or a host\'s own extra state (Codespaces), once the nonce matched', async () => {
     const router = new CallbackRouter(captureLogger().logger);
-    const waiting = router.expect('OURS', new AbortController().signal, 'N2');
-    assert.strictEqual(router.handle('?nonce=forged&code=x&state=OURS'), false);
-    assert.strictEqual(router.handle('?state=OURS&code=x'), false, 'a relay wait is not found by state alone');
-    assert.strictEqual(router.handle('?nonce=N2&code=c&state=aaaa&state=OURS'), true);
-    assert.strictEqual(await waiting, 'c');
-    assert.strictEqual(router.ignored, 2);
+    const first = router.expect('OURS', new AbortController().signal, N1);
+    const second = router.expect('OURS2', new AbortController().signal, N2);
+    assert.strictEqual(router.handle(`?nonce=${N1}&code=c1`), true);
+    assert.strictEqual(router.handle(`?nonce=${N2}&code=c2&state=aaaa&state=OURS2`), true);
+    assert.deepStrictEqual(await Promise.all([first, second]), ['c1', 'c2']);
+    assert.strictEqual(router.ignored, 0);
+  });
+
+  it('a missing, unknown, repeated or used nonce is ignored and counted; the genuine one still completes', async () => {
+    const { logger, lines } = captureLogger();
+    const router = new CallbackRouter(logger);
+    const waiting = router.expect('OURS', new AbortController().signal, N2);
+    let settled = false;
+    waiting.then(() => (settled = true), () => (settled = true));
+    const forged = [
+      '?code=x&state=OURS', // missing: a relay wait is never found by its state
+      '?nonce=forged&code=x&state=OURS', // unknown
+      `?nonce=${N2.toUpperCase()}&code=x`, // a near miss
+      `?nonce=${N2}&nonce=${N2}&code=x`, // repeated: ambiguous
+      `?nonce=${N2}&nonce=other&code=x`,
+      '?nonce=&code=x', // empty
+      `?nonce=${N2}x&code=x`,
+      `?error=access_denied&nonce=${N1}`, // a forged refusal with another nonce cancels nothing
+    ];
+    for (const q of forged) {
+      assert.strictEqual(router.handle(q), false, q);
+    }
+    await tick(1);
+    assert.strictEqual(settled, false, 'no forged callback ended the sign-in');
+    assert.strictEqual(router.ignored, forged.length);
+    assert.ok(lines.some((l) => /^warn Ignored a Spotify redirect/.test(l)));
+    assert.strictEqual(router.handle(`?nonce=${N2}&code=genuine`), true);
+    assert.strictEqual(await waiting, 'genuine');
+    assert.strictEqual(router.handle(`?nonce=${N2}&code=again`), false, 'already used');
+    assert.strictEqual(router.ignored, forged.length + 1);
+  });
+
+  it('a refusal carrying the nonce ends that sign-in with Spotify\'s error', async () => {
+    const router = new CallbackRouter(captureLogger().logger);
+    const waiting = router.expect('OURS', new AbortController().signal, N1);
+    assert.strictEqual(router.handle(`?nonce=${N1}&error=access_denied`), true);
+    await assert.rejects(waiting, (e: unknown) => e instanceof OAuthError && e.error === 'access_denied');
+  });
+
+  it('the relay flow files its nonce before the browser opens, and one nonce per sign-in', async () => {
+    const e = new SpotifyEmulator({ autoApprove: true, apps: [{ clientId: DEFAULT_CLIENT_ID, redirectUris: ['https://vscode.dev/redirect'] }] });
+    await e.start();
+    try {
+      const t = world(e, { flows: 'relay' });
+      const open = t.host.openExternal;
+      const filed: number[] = [];
+      t.host.openExternal = (url) => {
+        filed.push(t.router.size);
+        return open(url);
+      };
+      await t.service.createSession(['user-read-private']);
+      await t.service.createSession(['user-read-private'], { accountId: 'emu-alice' });
+      assert.deepStrictEqual(filed, [1, 1], 'the wait was filed when the browser opened');
+      const nonces = e.authorizeRequests.map((p) => /nonce=([0-9a-f]+)/.exec(decodeURIComponent(p.get('state')!))![1]);
+      assert.strictEqual(nonces.length, 2);
+      assert.notStrictEqual(nonces[0], nonces[1]);
+      assert.strictEqual(t.router.size, 0, 'each nonce forgotten once used');
+      assert.strictEqual(t.router.handle(`nonce=${nonces[0]}&code=replayed`), false, 'a used nonce finds nothing');
+    } finally {
+      await e.stop();
+    }
+  });
+
+  it('the nonce: 192 random bits in hex, never the same twice', () => {
+    const seen = new Set(Array.from({ length: 200 }, () => generateNonce()));
+    assert.strictEqual(seen.size, 200);
+    for (const n of seen) {
+      assert.match(n, /^[0-9a-f]{48}$/);
+    }
   });
 });
 

@@ -106,7 +106,7 @@ describe('host models: every sign-in sends a redirect URI the user registered', 
     const grant = await t.service.createSession(['user-read-private']);
     assert.ok(emu.isAccessTokenValid(grant.accessToken));
     const state = decodeURIComponent(emu.authorizeRequests.at(-1)!.get('state')!);
-    assert.match(state, /^http:\/\/127\.0\.0\.1:8080\/stable-0123abc\/callback\?vscode-reqid=\d+&vscode-scheme=code-oss&vscode-authority=spotify-auth\.spotify-authentication&vscode-path=\/callback&vscode-query=nonce=[A-Za-z0-9_-]{32}$/);
+    assert.match(state, /^http:\/\/127\.0\.0\.1:8080\/stable-0123abc\/callback\?vscode-reqid=\d+&vscode-scheme=code-oss&vscode-authority=spotify-auth\.spotify-authentication&vscode-path=%2Fcallback&vscode-query=nonce%3D[0-9a-f]{48}$/);
   });
 
   it('desktop VS Code (modelled): the relay\'s state carries this window\'s callback with windowId, and routes to it', async () => {
@@ -118,7 +118,7 @@ describe('host models: every sign-in sends a redirect URI the user registered', 
     const sentState = emu.authorizeRequests.at(-1)!.get('state')!;
     const state = decodeURIComponent(sentState);
     assert.strictEqual(sentState, encodeURIComponent(state), 'the callback travels encoded once more, as VS Code\'s own sign-ins send it');
-    assert.match(state, new RegExp(`^vscode://${EXT_ID.replace(/\./g, '\\.')}/callback\\?nonce=[A-Za-z0-9_-]{32}&windowId=2$`));
+    assert.match(state, new RegExp(`^vscode://${EXT_ID.replace(/\./g, '\\.')}/callback\\?nonce=[0-9a-f]{48}&windowId=2$`));
     assert.ok(emu.isAccessTokenValid(grant.accessToken));
     assert.strictEqual(first.router.ignored, 0);
   });

@@ -1,22 +1,31 @@
 /**
  * Models of the VS Code hosts that cannot run on the test machines (desktop VS Code, its Remote
  * windows, vscode.dev, Codespaces, forks) and of code-server, built from what each one's source
- * does (recorded in the project's notes on hosts):
- * - `asExternalUri` of the editor's own scheme: desktop's URL service appends `windowId=<n>`; web
- *   hosts return a callback page address with a per-request `vscode-reqid`; Codespaces returns its
- *   own `extension-auth-callback?state=<hex>`.
- * - Where a browser navigation lands: desktop sends a URI with `windowId` to that window and one
- *   without it to the last active window; the web callback page needs `vscode-reqid`,
- *   `vscode-scheme` and `vscode-authority`, merges every other parameter into the URI it hands to
- *   the tab that waits for that reqid (single use); Codespaces looks up its own state.
+ * does (recorded in the project's notes on hosts), with VS Code's own URI class (the npm package
+ * `vscode-uri`, the same code as `src/vs/base/common/uri.ts`):
+ * - `asExternalUri` of the editor's own scheme: desktop's URL service (`RelayURLService.create`)
+ *   appends `windowId=<n>` to the URI's query; web hosts (`LocalStorageURLCallbackProvider.create`)
+ *   return their callback page's address with a per-request `vscode-reqid` and each component
+ *   `encodeURIComponent`-ed; Codespaces returns its own `extension-auth-callback?state=<hex>`. The
+ *   extension reads the result in its readable form (`toString(true)`), as src/vscode/flowHost.ts does.
+ * - How a browser navigation reaches the extension's UriHandler: desktop's main process parses the
+ *   link with `URI.parse`, so the `vscode.Uri` the handler gets has its query **percent-decoded
+ *   once** (`state=a%253A` arrives as `state=a%3A`); it sends a URI whose query has `windowId=<n>`
+ *   to that window (`URLHandlerRouter`: the first `windowId=(\d+)` of the decoded query), one
+ *   without it to the last active window. The web callback page (`callback.html`) needs
+ *   `vscode-reqid`, `vscode-scheme` and `vscode-authority`, takes the other parameters of its own
+ *   address (decoded once by `URL.searchParams`), sets those of `vscode-query` over them, and
+ *   hands the result, serialised again by `URLSearchParams`, to the tab that waits for that reqid
+ *   (single use): there `new URLSearchParams(uri.query)` gives the values as they were sent.
  * A test names the model it uses, so "desktop (modelled)" is never mistaken for a real run.
  */
+import { URI } from 'vscode-uri';
 import { FlowEnvironment } from '../../../src/flows/flow';
 
 export interface Delivery {
   /** Index of the window whose URI handler receives it. */
   readonly window: number;
-  /** What the handler's vscode.Uri carries. */
+  /** What the handler's vscode.Uri carries: its `path` and its `query`, as that host fills them. */
   readonly path: string;
   readonly query: string;
 }
@@ -46,19 +55,27 @@ export function desktopModel(name: string, uriScheme: string, environment: FlowE
       if (!uri.startsWith(`${uriScheme}://`)) {
         return uri; // a loopback address of a local extension host is the browser's too
       }
-      return `${uri}${uri.includes('?') ? '&' : '?'}windowId=${window + 1}`;
+      // vscode.Uri.parse in the adapter; RelayURLService.create appends to the (decoded) query.
+      const u = URI.parse(uri);
+      const windowId = `windowId=${encodeURIComponent(String(window + 1))}`;
+      return u.with({ query: u.query ? `${u.query}&${windowId}` : windowId }).toString(true);
     },
     deliver(url) {
       if (!url.startsWith(`${uriScheme}://`)) {
         return undefined;
       }
-      const u = new URL(url);
-      const windowId = u.searchParams.get('windowId');
-      return { window: windowId === null ? model.lastActiveWindow : Number(windowId) - 1, path: u.pathname, query: u.search.slice(1) };
+      // The main process: URI.parse of the link the OS hands over; the extension host revives
+      // those components, so the handler's uri.query is decoded once.
+      const uri = URI.parse(url);
+      const match = /\bwindowId=(\d+)/.exec(uri.query);
+      return { window: match ? Number(match[1]) - 1 : model.lastActiveWindow, path: uri.path, query: uri.query };
     },
   };
   return model;
 }
+
+/** The components a web workbench carries in its callback address, in its order. */
+const CALLBACK_KEYS = ['scheme', 'authority', 'path', 'query', 'fragment'] as const;
 
 /**
  * A web workbench's callback page (vscode.dev, code-server): asExternalUri yields
@@ -67,6 +84,8 @@ export function desktopModel(name: string, uriScheme: string, environment: FlowE
 export function webModel(name: string, uriScheme: string, callbackBase: string, environment: FlowEnvironment): HostModel {
   let reqid = 0;
   const tabs = new Map<string, number>();
+  const base = URI.parse(callbackBase);
+  const callbackPath = `${base.path}/callback`.replace(/\/\/+/g, '/');
   return {
     name,
     uriScheme,
@@ -77,33 +96,46 @@ export function webModel(name: string, uriScheme: string, callbackBase: string, 
         // code-server's port proxy drops the path; vscode.dev has no server to forward to.
         return `${callbackBase.replace(/\/[^/]*$/, '')}/proxy/${new URL(uri).port}/`;
       }
-      const u = new URL(uri);
+      const u = URI.parse(uri);
       const id = String(++reqid);
       tabs.set(id, window);
-      const query = [`vscode-reqid=${id}`, `vscode-scheme=${u.protocol.slice(0, -1)}`, `vscode-authority=${u.host}`, `vscode-path=${u.pathname}`];
-      if (u.search) {
-        query.push(`vscode-query=${u.search.slice(1)}`);
+      const query = [`vscode-reqid=${id}`];
+      for (const key of CALLBACK_KEYS) {
+        if (u[key]) {
+          query.push(`vscode-${key}=${encodeURIComponent(u[key])}`);
+        }
       }
-      return `${callbackBase}/callback?${query.join('&')}`;
+      return base.with({ path: callbackPath, query: query.join('&') }).toString(true);
     },
     deliver(url) {
       if (!url.startsWith(`${callbackBase}/callback?`)) {
         return undefined;
       }
-      const p = new URL(url).searchParams;
-      const id = p.get('vscode-reqid');
-      const window = id === null ? undefined : tabs.get(id);
-      if (window === undefined || !p.get('vscode-scheme') || !p.get('vscode-authority')) {
-        return undefined;
-      }
-      tabs.delete(id!); // single use
-      const merged = new URLSearchParams(p.get('vscode-query') ?? '');
-      for (const [k, v] of p) {
-        if (!k.startsWith('vscode-')) {
-          merged.append(k, v);
+      const u = new URL(url);
+      // callback.html, step by step.
+      const params = u.searchParams;
+      let delivered: { window: number; path: string; query: string } | undefined;
+      try {
+        const decode = (v: string | null) => (v === null ? null : decodeURIComponent(v));
+        const id = decode(params.get('vscode-reqid'));
+        const window = id === null ? undefined : tabs.get(id);
+        if (window === undefined || !decode(params.get('vscode-scheme')) || !decode(params.get('vscode-authority'))) {
+          return undefined;
         }
+        tabs.delete(id!); // single use
+        const path = decode(params.get('vscode-path'));
+        const query = decode(params.get('vscode-query'));
+        for (const key of ['reqid', ...CALLBACK_KEYS]) {
+          params.delete(`vscode-${key}`);
+        }
+        if (query) {
+          new URLSearchParams(query).forEach((value, key) => params.set(key, value));
+        }
+        delivered = { window, path: path ?? '', query: params.toString() };
+      } catch {
+        return undefined; // the page throws on a malformed escape: nothing is delivered
       }
-      return { window, path: p.get('vscode-path') ?? '/', query: merged.toString() };
+      return delivered;
     },
   };
 }

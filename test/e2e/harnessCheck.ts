@@ -1,0 +1,98 @@
+/**
+ * A test of the scenario harness (./harness.ts): the Accounts-menu scenario is broken on purpose at
+ * a random step (the real random source picks it) in each way a scenario process can end badly,
+ * and each time it must still print its result line with the failure counted, take its picture
+ * (where a picture can be taken: not on a bare process.exit), exit non-zero, and leave no process
+ * running. Prints `e2e-harness: N passed, N failed`.
+ */
+import { spawn } from 'child_process';
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { findMarked } from '../host/reap';
+import { HOST, REPO } from '../host/codeServer';
+import { MARK_NAME } from './harness';
+
+const MODES = ['throw', 'reject', 'crash', 'signal', 'exit'] as const;
+
+interface Run {
+  readonly code: number | null;
+  readonly output: string;
+  /** The most processes that carried the run's marker at one time. */
+  readonly peak: number;
+  readonly mark: string;
+}
+
+function runBroken(mode: string): Promise<Run> {
+  const mark = `harness-${mode}-${crypto.randomBytes(4).toString('hex')}`;
+  const child = spawn(process.execPath, [path.join(REPO, 'out/test/e2e/accountsMenu.js')], {
+    env: { ...process.env, SPOTIFY_E2E_CHAOS: mode, SPOTIFY_E2E_RUN_NAME: `chaos-${mode}`, [MARK_NAME]: mark },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, findMarked(MARK_NAME, mark).length)), 500);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      resolve({ code, output, peak, mark });
+    });
+  });
+}
+
+async function gone(mark: string): Promise<number> {
+  // SIGKILLed processes take a moment to leave /proc.
+  for (let i = 0; i < 50; i++) {
+    const left = findMarked(MARK_NAME, mark).length;
+    if (left === 0) {
+      return 0;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return findMarked(MARK_NAME, mark).length;
+}
+
+async function main(): Promise<number> {
+  let passed = 0;
+  let failed = 0;
+  const check = (name: string, ok: boolean, detail: string) => {
+    ok ? passed++ : failed++;
+    console.log(`  ${ok ? '✔' : '✘'} ${name}${ok ? '' : `: ${detail}`}`);
+  };
+  console.log(`Scenario harness check (${HOST} host)`);
+  for (const mode of MODES) {
+    const run = await runBroken(mode);
+    const step = /\(chaos: \w+ at step (\d+)\)/.exec(run.output)?.[1] ?? '?';
+    const results = run.output.split('\n').filter((l) => /^e2e \(.+\): \d+ passed, \d+ failed$/.test(l));
+    const counted = results.length === 1 && Number(/(\d+) failed$/.exec(results[0])![1]) >= 1;
+    const left = await gone(run.mark);
+    const out = path.join(REPO, 'test-output/e2e', [`auto-chaos-${mode}`, HOST === 'newest' ? 'newest' : ''].filter(Boolean).join('-'));
+    const pictures = fs.existsSync(out) ? fs.readdirSync(out).filter((f) => /-failed-.*\.png$/.test(f)) : [];
+    check(
+      `${mode} at step ${step}: one result line with the failure counted, exit code ${run.code}`,
+      counted && run.code !== 0 && run.code !== null,
+      `result lines ${JSON.stringify(results)}; output tail: ${run.output.slice(-600)}`,
+    );
+    if (mode !== 'exit') {
+      check(`${mode} at step ${step}: the failure is pictured`, pictures.length > 0, `no failed-*.png in ${out}`);
+    }
+    check(
+      `${mode} at step ${step}: nothing left running (${run.peak} processes at the peak, ${left} after)`,
+      run.peak >= 3 && left === 0,
+      run.peak < 3 ? 'the marker never reached the host and browser processes: the check would prove nothing' : `${left} processes still carry the marker`,
+    );
+  }
+  console.log(`e2e-harness: ${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+main().then(
+  (rc) => process.exit(rc),
+  (e) => {
+    console.error(e);
+    console.log('e2e-harness: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);
