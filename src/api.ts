@@ -17,6 +17,14 @@ export interface SpotifyAuthApi {
    * concurrent calls share one request. Rejects with a clear message when no secret is set.
    */
   getAppToken(): Promise<AppToken>;
+  /**
+   * For a user session's access token that Spotify keeps refusing (HTTP 401 after a few short
+   * retries): refreshes the session, but only while `accessToken` is still its token, and once
+   * for all callers holding that token. Resolves true when the session now has another token (get
+   * it with `vscode.authentication.getSession`), false when there is none to be had (signed out).
+   * The token itself is never returned here. Rejects when the refresh failed.
+   */
+  refreshIfCurrent(sessionId: string, accessToken: string): Promise<boolean>;
 }
 
 export interface AppToken {

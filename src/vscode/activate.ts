@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { SpotifyAuthApi } from '../api';
 import { AppTokens } from '../auth/appTokens';
 import { AuthService } from '../auth/authService';
+import { CurrentTokenRefresher } from '../auth/currentTokenRefresh';
 import { describeError } from '../auth/describeError';
 import { Logger } from '../common/logger';
 import { Redactor } from '../common/redactor';
@@ -203,7 +204,12 @@ export async function activateWith(
     `Spotify Authentication activated in ${Date.now() - started} ms (${vscode.env.appName}, ${vscode.env.uriScheme}, ${env.webUi ? 'web' : 'desktop'} UI, ` +
       `${env.webWorkerExtensionHost ? 'web worker' : env.remoteExtensionHost ? 'remote' : 'local'} extension host).`,
   );
-  const api: SpotifyAuthApi = { version: 1, getAppToken: () => appTokens.get() };
+  const tokens = new CurrentTokenRefresher(manager, logger);
+  const api: SpotifyAuthApi = {
+    version: 1,
+    getAppToken: () => appTokens.get(),
+    refreshIfCurrent: (sessionId, accessToken) => tokens.refreshIfCurrent(sessionId, accessToken),
+  };
   return api;
 }
 

@@ -9,6 +9,9 @@
  *  (f) double refreshes (a refresh token sent twice) in 1,000 randomized two-window trials with
  *      lagging storage and reuse detection (goal 0), and (g) grants lost in those trials (goal 0)
  *  (h) background refreshes per token lifetime with 4 idle windows (goal 1)
+ *  (i) the consumer package (client/): Web API requests sent per successful call, warm, 25
+ *      concurrent callers (goal 1.0), and (j) provider refreshes caused by 1,000 concurrent calls
+ *      refused with one token (goal 1)
  * Windows are GrantManagers over one shared SecretStorage double and one lock folder (as a
  * profile's global storage), talking to the emulator over HTTP.
  */
@@ -17,6 +20,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService } from '../../src/auth/authService';
+import { CurrentTokenRefresher } from '../../src/auth/currentTokenRefresh';
+import { createSpotifyFetchWith } from '../../client/src/spotifyFetch';
+import { SessionHost } from '../../client/src/host';
 import { nullLogger } from '../../src/common/logger';
 import { CallbackRouter } from '../../src/flows/callbackRouter';
 import { SpotifyOAuthClient } from '../../src/oauth/client';
@@ -242,6 +248,55 @@ async function idleWindows(): Promise<{ perLifetime: number; lifetimes: number; 
   }
 }
 
+/**
+ * (i), (j): the consumer package's fetch over one window's provider logic (GrantManager and the
+ * exported API's refreshIfCurrent), as VS Code would connect them, against the emulator.
+ */
+async function consumerPackage(): Promise<{ perCall: number; calls: number; refreshes: number; asked: number; ok: number; direct: number }> {
+  const emu = emulator();
+  await emu.start();
+  try {
+    const c = client(emu);
+    const manager = window(new SharedSecretStorage(), c, lockDir());
+    await manager.initialize();
+    const grant = await signedInGrant(emu, c);
+    await manager.add(grant);
+    const provider = new CurrentTokenRefresher(manager, nullLogger);
+    let asked = 0;
+    const host: SessionHost = {
+      getSession: async (scopes) => {
+        const g = (await manager.getFresh(scopes))[0];
+        return g && { id: g.id, accessToken: g.accessToken, account: g.account, scopes: g.scopes };
+      },
+      refreshIfCurrent: (id, token) => (asked++, provider.refreshIfCurrent(id, token)),
+    };
+    const spotifyFetch = createSpotifyFetchWith(host, { scopes: ['user-read-private'], baseUrl: emu.url });
+    await spotifyFetch('/v1/me'); // warm
+    const rounds = 20;
+    const before = emu.count('GET /v1/me');
+    let succeeded = 0;
+    for (let i = 0; i < rounds; i++) {
+      const results = await Promise.all(Array.from({ length: 25 }, () => spotifyFetch('/v1/me').then((r) => r.ok)));
+      succeeded += results.filter(Boolean).length;
+    }
+    const perCall = (emu.count('GET /v1/me') - before) / succeeded;
+    // (j) The token dies at Spotify while the provider still holds it: every call gets 401.
+    emu.expireAccessTokens();
+    const refreshesBefore = emu.count('token:refresh_token');
+    const outcomes = await Promise.all(Array.from({ length: 1000 }, () => spotifyFetch('/v1/me').then((r) => r.ok, () => false)));
+    const refreshes = emu.count('token:refresh_token') - refreshesBefore;
+    // The provider alone, without the package's own sharing: 1,000 concurrent refreshIfCurrent.
+    const current = manager.all()[0].accessToken;
+    const directBefore = emu.count('token:refresh_token');
+    await Promise.all(Array.from({ length: 1000 }, () => provider.refreshIfCurrent(grant.id, current)));
+    const direct = emu.count('token:refresh_token') - directBefore;
+    manager.dispose();
+    return { perCall, calls: succeeded, refreshes, asked, ok: outcomes.filter(Boolean).length, direct };
+  } finally {
+    await emu.stop();
+  }
+}
+
 async function bundleSizes(): Promise<{ node: number; web: number }> {
   const esbuild = require('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-bundle-'));
@@ -326,6 +381,11 @@ async function main(): Promise<void> {
     const t = await trials();
     console.log(`(f) double refreshes, ${TRIALS} randomized two-window trials with lagging storage and reuse detection: ${t.doubles} (goal 0; ${t.refreshes} refresh requests, ${t.seconds.toFixed(1)} s)`);
     console.log(`(g) grants lost in those trials: ${t.lost} (goal 0)`);
+  }
+  if (want('i') || want('j')) {
+    const k = await consumerPackage();
+    console.log(`(i) consumer package: Web API requests sent per successful call, warm, 25 concurrent callers: ${k.perCall.toFixed(2)} (goal 1.0; ${k.calls} calls)`);
+    console.log(`(j) provider refreshes caused by 1,000 concurrent calls refused (401) with one token: ${k.refreshes} (goal 1; ${k.ok} of 1,000 calls then succeeded, ${k.asked} refreshIfCurrent call(s) reached the provider; 1,000 concurrent refreshIfCurrent on the provider directly: ${k.direct} refresh)`);
   }
   if (want('h')) {
     const h = await idleWindows();

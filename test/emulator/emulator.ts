@@ -70,6 +70,8 @@ export interface EmulatorConfig {
   omitScopeOnRefresh: boolean;
   /** Which of {@link DEV_MODE_TEXTS}.notAllowlisted the Web API sends (default: the current one). */
   notAllowlistedText: 0 | 1 | 2 | 3;
+  /** Which of {@link DEV_MODE_TEXTS}.noPremium the Web API sends (default: the older one). */
+  noPremiumText: 0 | 1;
   /** The page an unregistered redirect URI gets; Spotify has shown both texts. */
   redirectErrorText: 'INVALID_CLIENT: Invalid redirect URI' | 'redirect_uri: Not matching configuration';
 }
@@ -125,7 +127,21 @@ export const DEV_MODE_TEXTS = {
     'Check settings on developer.spotify.com/dashboard, the user may not be registered.',
     'The user is not registered for this application.',
   ],
-  noPremium: 'Active premium subscription required for the owner of the app. When the subscription status changes, it can take a few hours before requests are allowed again.',
+  noPremium: [
+    'Active premium subscription required for the owner of the app. When the subscription status changes, it can take a few hours before requests are allowed again.',
+    'Your application is blocked from accessing the Web API since you do not have a Spotify Premium subscription. When the subscription status changes, it can take a few hours before requests are allowed again.',
+  ],
+};
+
+/**
+ * The Web API endpoints the emulator serves besides `/v1/me`, with the scope each needs (Spotify
+ * answers a token without it with a JSON 403, `Insufficient client scope`) and its success answer.
+ */
+const WEB_API: Record<string, { readonly scope: string; readonly status: number; readonly body?: unknown }> = {
+  'GET /v1/me/top/tracks': { scope: 'user-top-read', status: 200, body: { items: [], total: 0, limit: 20, offset: 0, href: null, next: null, previous: null } },
+  'PUT /v1/me/player/volume': { scope: 'user-modify-playback-state', status: 204 },
+  'POST /v1/me/player/next': { scope: 'user-modify-playback-state', status: 204 },
+  'DELETE /v1/me/tracks': { scope: 'user-library-modify', status: 200 },
 };
 
 export const DEFAULT_USERS: EmulatorUser[] = [
@@ -173,6 +189,7 @@ export class SpotifyEmulator {
       withheldScopes: config.withheldScopes ?? [],
       omitScopeOnRefresh: config.omitScopeOnRefresh ?? false,
       notAllowlistedText: config.notAllowlistedText ?? 3,
+      noPremiumText: config.noPremiumText ?? 0,
     };
   }
 
@@ -325,7 +342,7 @@ export class SpotifyEmulator {
       if (req.method === 'OPTIONS') {
         this.bump(`OPTIONS ${path}`);
         this.lastPreflight = { origin: req.headers.origin, ...Object.fromEntries(Object.entries(req.headers).filter(([k]) => k.startsWith('access-control'))) };
-        res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST' });
+        res.writeHead(204, { 'Access-Control-Allow-Headers': 'Authorization, Content-Type', 'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE' });
         res.end();
         return;
       }
@@ -349,6 +366,10 @@ export class SpotifyEmulator {
     }
     if (path === '/v1/me' && req.method === 'GET') {
       return this.me(req, res);
+    }
+    const endpoint = WEB_API[`${req.method} ${path}`];
+    if (endpoint) {
+      return this.webApi(req, res, endpoint);
     }
     this.json(res, 404, { error: { status: 404, message: 'Service not found' } });
   }
@@ -650,32 +671,67 @@ export class SpotifyEmulator {
     return { access_token: access, token_type: 'Bearer', expires_in: this.config.accessTokenTtlS, scope: scopes.join(' ') };
   }
 
-  // ---- Web API: /v1/me ----
+  // ---- Web API: /v1/me and a few scope-checked endpoints ----
 
-  private me(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /**
+   * Spotify's checks before any Web API answer, in its order: the token (401, JSON), then the
+   * Development Mode refusals (403, plain text, their wording keeps changing), then the scope
+   * (403, JSON). Returns the token's record, or undefined when the answer was sent.
+   */
+  private authorizeApi(req: http.IncomingMessage, res: http.ServerResponse, scope?: string): { record: TokenRecord; user: EmulatorUser } | undefined {
     const header = req.headers.authorization ?? '';
     if (!header.startsWith('Bearer ')) {
-      return this.json(res, 401, { error: { status: 401, message: 'No token provided' } });
+      this.json(res, 401, { error: { status: 401, message: 'No token provided' } });
+      return undefined;
     }
     const record = this.accessTokens.get(header.slice(7));
     if (!record) {
-      return this.json(res, 401, { error: { status: 401, message: 'Invalid access token' } });
+      this.json(res, 401, { error: { status: 401, message: 'Invalid access token' } });
+      return undefined;
     }
     if (record.expiresAt <= this.now()) {
-      return this.json(res, 401, { error: { status: 401, message: 'The access token expired' } });
+      this.json(res, 401, { error: { status: 401, message: 'The access token expired' } });
+      return undefined;
     }
     const app = this.config.apps.find((a) => a.clientId === record.clientId)!;
     const user = this.config.users.find((u) => u.id === record.userId);
     if (!user) {
-      return this.json(res, 401, { error: { status: 401, message: 'Unauthorized' } });
+      this.json(res, 401, { error: { status: 401, message: 'Unauthorized' } });
+      return undefined;
     }
-    // Development Mode refusals are plain text, not JSON, and their wording keeps changing.
     if (app.ownerPremium === false) {
-      return this.text(res, 403, DEV_MODE_TEXTS.noPremium);
+      this.text(res, 403, DEV_MODE_TEXTS.noPremium[this.config.noPremiumText]);
+      return undefined;
     }
     if (app.allowlist && !app.allowlist.includes(user.id)) {
-      return this.text(res, 403, DEV_MODE_TEXTS.notAllowlisted[this.config.notAllowlistedText]);
+      this.text(res, 403, DEV_MODE_TEXTS.notAllowlisted[this.config.notAllowlistedText]);
+      return undefined;
     }
+    if (scope !== undefined && !record.scopes.includes(scope)) {
+      this.json(res, 403, { error: { status: 403, message: 'Insufficient client scope' } });
+      return undefined;
+    }
+    return { record, user };
+  }
+
+  private webApi(req: http.IncomingMessage, res: http.ServerResponse, endpoint: (typeof WEB_API)[string]): void {
+    if (!this.authorizeApi(req, res, endpoint.scope)) {
+      return;
+    }
+    if (endpoint.body === undefined) {
+      res.writeHead(endpoint.status);
+      res.end();
+      return;
+    }
+    this.json(res, endpoint.status, endpoint.body);
+  }
+
+  private me(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const allowed = this.authorizeApi(req, res);
+    if (!allowed) {
+      return;
+    }
+    const { user } = allowed;
     this.json(res, 200, {
       id: user.id,
       display_name: user.displayName,

@@ -32,7 +32,7 @@ describe('oauth: Spotify\'s answers in 2026, each named by its cause', () => {
     }
     emu.config.apps[0] = { ...emu.config.apps[0], allowlist: undefined, ownerPremium: false };
     const { cl, token: t } = await token();
-    await assert.rejects(cl.fetchAccount(t.access_token), (e: unknown) => e instanceof AccountRefusedError && e.spotifyText === DEV_MODE_TEXTS.noPremium);
+    await assert.rejects(cl.fetchAccount(t.access_token), (e: unknown) => e instanceof AccountRefusedError && e.spotifyText === DEV_MODE_TEXTS.noPremium[0]);
   });
 
   it('a fresh token\'s passing 401 is tried once more after a short pause; a lasting one is not', async () => {
