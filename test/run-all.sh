@@ -57,6 +57,9 @@ unit() {
 # mocha's closing lines are not one CI reads: unit prints "unit: N passed, N failed" from them.
 run_suite unit test-output/unit.log bash -c "$(declare -f unit); unit"
 
+echo "== consumer package (client/: unit tests against the emulator, the SDK adapter, npm pack check)"
+run_suite client test-output/client.log npm run --silent test:client
+
 # The integration suite and every browser scenario run on both hosts: the oldest VS Code that
 # engines.vscode allows, and the newest code-server on the npm registry. Their result lines name the
 # host's VS Code version.

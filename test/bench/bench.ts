@@ -9,8 +9,8 @@
  *  (f) double refreshes (a refresh token sent twice) in 1,000 randomized two-window trials with
  *      lagging storage and reuse detection (goal 0), and (g) grants lost in those trials (goal 0)
  *  (h) background refreshes per token lifetime with 4 idle windows (goal 1)
- *  (i) the consumer package (client/): Web API requests sent per successful call, warm, 25
- *      concurrent callers (goal 1.0), and (j) provider refreshes caused by 1,000 concurrent calls
+ *  (j) the consumer package (client/): Web API requests sent per successful call, warm, 25
+ *      concurrent callers (goal 1.0), and (k) provider refreshes caused by 1,000 concurrent calls
  *      refused with one token (goal 1)
  * Windows are GrantManagers over one shared SecretStorage double and one lock folder (as a
  * profile's global storage), talking to the emulator over HTTP.
@@ -249,7 +249,7 @@ async function idleWindows(): Promise<{ perLifetime: number; lifetimes: number; 
 }
 
 /**
- * (i), (j): the consumer package's fetch over one window's provider logic (GrantManager and the
+ * (j), (k): the consumer package's fetch over one window's provider logic (GrantManager and the
  * exported API's refreshIfCurrent), as VS Code would connect them, against the emulator.
  */
 async function consumerPackage(): Promise<{ perCall: number; calls: number; refreshes: number; asked: number; ok: number; direct: number }> {
@@ -280,7 +280,7 @@ async function consumerPackage(): Promise<{ perCall: number; calls: number; refr
       succeeded += results.filter(Boolean).length;
     }
     const perCall = (emu.count('GET /v1/me') - before) / succeeded;
-    // (j) The token dies at Spotify while the provider still holds it: every call gets 401.
+    // (k) The token dies at Spotify while the provider still holds it: every call gets 401.
     emu.expireAccessTokens();
     const refreshesBefore = emu.count('token:refresh_token');
     const outcomes = await Promise.all(Array.from({ length: 1000 }, () => spotifyFetch('/v1/me').then((r) => r.ok, () => false)));
@@ -382,10 +382,10 @@ async function main(): Promise<void> {
     console.log(`(f) double refreshes, ${TRIALS} randomized two-window trials with lagging storage and reuse detection: ${t.doubles} (goal 0; ${t.refreshes} refresh requests, ${t.seconds.toFixed(1)} s)`);
     console.log(`(g) grants lost in those trials: ${t.lost} (goal 0)`);
   }
-  if (want('i') || want('j')) {
+  if (want('j') || want('k')) {
     const k = await consumerPackage();
-    console.log(`(i) consumer package: Web API requests sent per successful call, warm, 25 concurrent callers: ${k.perCall.toFixed(2)} (goal 1.0; ${k.calls} calls)`);
-    console.log(`(j) provider refreshes caused by 1,000 concurrent calls refused (401) with one token: ${k.refreshes} (goal 1; ${k.ok} of 1,000 calls then succeeded, ${k.asked} refreshIfCurrent call(s) reached the provider; 1,000 concurrent refreshIfCurrent on the provider directly: ${k.direct} refresh)`);
+    console.log(`(j) consumer package: Web API requests sent per successful call, warm, 25 concurrent callers: ${k.perCall.toFixed(2)} (goal 1.0; ${k.calls} calls)`);
+    console.log(`(k) provider refreshes caused by 1,000 concurrent calls refused (401) with one token: ${k.refreshes} (goal 1; ${k.ok} of 1,000 calls then succeeded, ${k.asked} refreshIfCurrent call(s) reached the provider; 1,000 concurrent refreshIfCurrent on the provider directly: ${k.direct} refresh)`);
   }
   if (want('h')) {
     const h = await idleWindows();
