@@ -13,11 +13,21 @@ export function accountsButton(page: any): any {
   return page.locator('.activitybar .codicon-accounts-view-bar-icon').first();
 }
 
-/** The quick input's text box, once it is visible and has the keyboard focus. */
+/**
+ * The quick input's text box, once it is visible and has the keyboard focus. The workbench gives
+ * it the focus as it opens; one opened from a webview (a walkthrough button) may leave the focus
+ * in the webview, and a person would click into the box then: so does this.
+ */
 export async function quickInputBox(page: any, timeout = 10_000): Promise<any> {
   const input = page.locator(QUICK_INPUT_BOX).first();
   await input.waitFor({ state: 'visible', timeout });
-  await page.waitForFunction((sel: string) => !!document.activeElement?.closest(sel), QUICK_INPUT, { timeout });
+  const focused = () => page.waitForFunction((sel: string) => !!document.activeElement?.closest(sel), QUICK_INPUT, { timeout: 3000 }).then(() => true, () => false);
+  if (!(await focused())) {
+    await input.focus();
+    if (!(await focused())) {
+      throw new Error('the quick input is shown but never takes the keyboard focus');
+    }
+  }
   return input;
 }
 
