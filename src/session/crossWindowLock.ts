@@ -13,21 +13,19 @@
  * extension hosts (./node/fileLock.ts), Web Locks for web workers (./web/webLock.ts), and an
  * in-process one for a single window.
  */
-export interface LedgerEntry {
-  /** The generation last written to the key. */
-  readonly gen: number;
-  /** The key was deleted at that generation. */
-  readonly removed?: boolean;
-}
+export interface LedgerEntry { readonly gen: number; readonly removed?: boolean; readonly pendingGen?: number; readonly pendingRefreshTokenHash?: string; }
 
 export interface Ledger {
   read(key: string): Promise<LedgerEntry | undefined>;
   write(key: string, entry: LedgerEntry): Promise<void>;
 }
 
+export interface LockTurn {
+  /** True while this turn still holds the lock: no other window has broken it as stale. Call right before sending a refresh token and right before writing the answer. */
+  stillHeld(): Promise<boolean>;
+}
 export interface CrossWindowLock {
-  /** Runs `fn` while holding the lock called `name`; every window waits its turn. */
-  run<T>(name: string, fn: (ledger: Ledger) => Promise<T>): Promise<T>;
+  run<T>(name: string, fn: (ledger: Ledger, turn: LockTurn) => Promise<T>): Promise<T>;
 }
 
 /** Serializes the calls of one window per name: the in-process part of every implementation. */
@@ -63,7 +61,7 @@ export class InProcessLock implements CrossWindowLock {
     write: async (key, entry) => void this.entries.set(key, entry),
   };
 
-  run<T>(name: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
-    return this.queue.run(name, () => fn(this.ledger));
+  run<T>(name: string, fn: (ledger: Ledger, turn: LockTurn) => Promise<T>): Promise<T> {
+    return this.queue.run(name, () => fn(this.ledger, { stillHeld: async () => true }));
   }
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { CrossWindowLock, InProcessQueue, Ledger, LedgerEntry } from '../crossWindowLock';
+import { CrossWindowLock, InProcessQueue, Ledger, LedgerEntry, LockTurn } from '../crossWindowLock';
 
 /**
  * The cross-window lock of Node extension hosts: an exclusive-create lock file (`open(…, 'wx')`,
@@ -58,7 +58,7 @@ export class FileLock implements CrossWindowLock {
     this.monotonic = opts.monotonic ?? (() => performance.now());
   }
 
-  run<T>(name: string, fn: (ledger: Ledger) => Promise<T>): Promise<T> {
+  run<T>(name: string, fn: (ledger: Ledger, turn: LockTurn) => Promise<T>): Promise<T> {
     // Calls of this window queue in memory first, so they never poll the file against each other.
     return this.queue.run(name, async () => {
       const file = path.join(this.dir, `${safeName(name)}.lock`);
@@ -67,7 +67,7 @@ export class FileLock implements CrossWindowLock {
       const timer = setInterval(() => void this.heartbeat(file, owner, ++beat), this.heartbeatMs);
       (timer as { unref?: () => void }).unref?.();
       try {
-        return await fn(this.ledgerFor(name));
+        return await fn(this.ledgerFor(name), { stillHeld: async () => parseRecord((await readText(file)) ?? '')?.owner === owner });
       } finally {
         clearInterval(timer);
         await this.release(file, owner);
@@ -159,7 +159,7 @@ export class FileLock implements CrossWindowLock {
         try {
           const all = text ? (JSON.parse(text) as Record<string, LedgerEntry>) : {};
           const entry = all[key];
-          return entry && Number.isInteger(entry.gen) ? { gen: entry.gen, ...(entry.removed ? { removed: true } : {}) } : undefined;
+          return entry && Number.isInteger(entry.gen) ? entry : undefined;
         } catch {
           return undefined; // A garbled ledger only costs a wait for nothing.
         }

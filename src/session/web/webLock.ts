@@ -21,7 +21,7 @@ export function createWebLock(warn: (message: string) => void): CrossWindowLock 
   }
   const ledger = idbLedger(idb);
   return {
-    run: (name, fn) => locks.request(`${DB}:${name}`, () => fn(ledger)),
+    run: (name, fn) => locks.request(`${DB}:${name}`, () => fn(ledger, { stillHeld: async () => true })),
   };
 }
 
