@@ -3,7 +3,7 @@ import { Logger } from '../common/logger';
 import { OAuthError } from '../oauth/errors';
 import { CrossWindowLock, InProcessLock } from './crossWindowLock';
 import { Grant } from './grant';
-import { GrantLostError, lagMessage, StorageLagError } from './grantErrors';
+import { GrantLostError, lagMessage, LockLostError, StorageLagError } from './grantErrors';
 import { GrantStore, GRANT_KEY_PREFIX, INDEX_KEY } from './grantStore';
 import { GrantView } from './grantView';
 import { TurnHook, TurnOptions } from './lockedWrites';
@@ -194,7 +194,8 @@ export class GrantManager implements Disposable {
     return this.refresher.refresh(id, force, (error) => {
       if (error === undefined || error instanceof GrantLostError) {
         this.backoff.succeeded(id);
-      } else {
+      } else if (!(error instanceof LockLostError)) {
+        // A fenced-off turn says nothing about the token endpoint: no pause for it.
         this.backoff.failed(id, error);
       }
       if (this.opts.proactive && !this.disposed) {

@@ -191,16 +191,20 @@ export class KeyTurn<T> {
  * (the window was frozen with the answer in hand): allowed only while the ledger still shows this
  * very announcement, that is, while no other window has given it up or written since.
  */
-export async function finishAnnounced(ledger: Ledger, turn: LockTurn, key: string, announced: LedgerEntry, write: (gen: number) => Promise<void>): Promise<boolean> {
-  if (!(await turn.stillHeld()) || !sameEntry(await ledger.read(key), announced)) {
-    return false;
-  }
-  await write(announced.pendingGen!);
-  if (!(await turn.stillHeld()) || !sameEntry(await ledger.read(key), announced)) {
-    return false; // the next holder sees the generation in storage and records it
+export async function finishAnnounced(ledger: Ledger, turn: LockTurn, key: string, announced: LedgerEntry, write: (gen: number) => Promise<void>): Promise<'done' | 'moved' | 'notHeld'> {
+  for (const step of ['check', 'write'] as const) {
+    if (!(await turn.stillHeld())) {
+      return 'notHeld';
+    }
+    if (!sameEntry(await ledger.read(key), announced)) {
+      return 'moved'; // given up, or (after the write) recorded by the next holder, who saw it in storage
+    }
+    if (step === 'check') {
+      await write(announced.pendingGen!);
+    }
   }
   await ledger.write(key, { gen: announced.pendingGen! });
-  return true;
+  return 'done';
 }
 
 /** Whether a view of a key has reached the ledger's record of the last write (see rule 1). */

@@ -139,17 +139,27 @@ export class RefreshCoordinator {
    */
   private async finishLate(id: string, late: { announced: LedgerEntry; answer?: Grant }, e: LockLostError): Promise<Grant | undefined> {
     const { answer, announced } = late;
-    const done = await this.d.lock.run(grantLock(id), async (ledger, lockTurn) => {
-      if (answer) {
-        return finishAnnounced(ledger, lockTurn, grantKey(id), announced, (gen) => this.d.store.writeGrant(gen, answer));
+    let done = false;
+    // Retried while this turn's lock is taken from it again (the announcement stays until its grace ends).
+    for (const giveUpAt = this.d.turn.monotonic() + this.d.turn.pendingGraceMs; !done && this.d.turn.monotonic() < giveUpAt; ) {
+      const outcome = await this.d.lock.run(grantLock(id), async (ledger, lockTurn) => {
+        if (answer) {
+          return finishAnnounced(ledger, lockTurn, grantKey(id), announced, (gen) => this.d.store.writeGrant(gen, answer));
+        }
+        // Nothing was sent: hand the generation back, so the next holder need not wait out the grace.
+        if ((await lockTurn.stillHeld()) && sameEntry(await ledger.read(grantKey(id)), announced)) {
+          await ledger.write(grantKey(id), { gen: announced.gen, ...(announced.removed ? { removed: true } : {}) });
+        }
+        return 'moved';
+      });
+      if (outcome !== 'notHeld') {
+        done = outcome === 'done';
+        break;
       }
-      // Nothing was sent: hand the generation back, so the next holder need not wait out the grace.
-      if ((await lockTurn.stillHeld()) && sameEntry(await ledger.read(grantKey(id)), announced)) {
-        await ledger.write(grantKey(id), { gen: announced.gen, ...(announced.removed ? { removed: true } : {}) });
-      }
-      return false;
-    });
-    if (done && answer) {
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+    // Another window may have found the answer in storage and recorded it already.
+    if (answer && (done || (await this.d.store.readGrant(id)).value?.accessToken === answer.accessToken)) {
       this.d.view.applyOne(id, answer);
       this.d.logger.info(`${answer.account.label}'s Spotify session was refreshed after this window stalled; the answer is saved.`);
       return answer;

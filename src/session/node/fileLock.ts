@@ -67,7 +67,7 @@ export class FileLock implements CrossWindowLock {
       const timer = setInterval(() => void this.heartbeat(file, owner, ++beat), this.heartbeatMs);
       (timer as { unref?: () => void }).unref?.();
       try {
-        return await fn(this.ledgerFor(name), { stillHeld: async () => parseRecord((await readText(file)) ?? '')?.owner === owner });
+        return await fn(this.ledgerFor(name), { stillHeld: async () => { for (let i = 0; i < 3; i++) { const r = parseRecord((await readText(file)) ?? ''); if (r) { return r.owner === owner; } await sleep(2); } return false; } });
       } finally {
         clearInterval(timer);
         await this.release(file, owner);
