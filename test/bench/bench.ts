@@ -9,6 +9,8 @@
  *  (f) double refreshes (a refresh token sent twice) in 1,000 randomized two-window trials with
  *      lagging storage and reuse detection (goal 0), and (g) grants lost in those trials (goal 0)
  *  (h) background refreshes per token lifetime with 4 idle windows (goal 1)
+ *  (i) grants lost / refresh tokens sent twice / dead tokens served with 4 real window processes,
+ *      killed and frozen at every point of a refresh turn (goal 0 / 0 / 0)
  * Windows are GrantManagers over one shared SecretStorage double and one lock folder (as a
  * profile's global storage), talking to the emulator over HTTP.
  */
@@ -29,6 +31,8 @@ import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { client, emulator, lockDir, signedInGrant } from '../unit/session/fixtures';
 import { SharedSecretStorage, until } from '../unit/helpers';
 import { filesUnder, freePort, launchChromium, REPO, startCodeServer } from '../host/codeServer';
+import { POINTS } from '../procs/protocol';
+import { ProcessWorld } from '../procs/world';
 
 const LIFETIMES = 20;
 const SOAK_CYCLES = Number(process.env.SOAK_CYCLES) || 1000;
@@ -242,6 +246,71 @@ async function idleWindows(): Promise<{ perLifetime: number; lifetimes: number; 
   }
 }
 
+/**
+ * (i): 4 window processes polling getSessions every 100 ms, proactive refresh on, 3 s tokens. Each
+ * point of a refresh turn gets two kills and one freeze (past the stale time), plus two kills of
+ * whoever holds the lock at a random moment; a forced refresh from a random window makes the next
+ * turn come soon. Killed windows restart. A lost grant is signed in again so the run goes on.
+ */
+async function processes() {
+  const staleMs = 300;
+  const world = new ProcessWorld({ staleAfterMs: staleMs, pendingGraceMs: 1500, accessTokenTtlS: 3, refreshSkewMs: 1500, pollMs: 100, proactive: true });
+  await world.start();
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const nudge = () => void world.request(world.liveIndex(), { t: 'refresh', grantId: world.grantId, force: true });
+  const events: Array<() => Promise<void>> = [];
+  for (const point of POINTS) {
+    for (const action of ['kill', 'kill', 'stop'] as const) {
+      events.push(async () => {
+        let i: number | undefined;
+        for (let tries = 0; i === undefined && tries < 3; tries++) {
+          const at = world.firstAt(point, action === 'stop', 5000);
+          nudge();
+          i = await at;
+        }
+        if (i === undefined) {
+          return;
+        }
+        if (action === 'kill') {
+          await world.kill(i);
+          await pause(100);
+          await world.spawn(i);
+        } else {
+          await world.freeze(i, staleMs * 3);
+        }
+      });
+    }
+  }
+  for (let k = 0; k < 2; k++) {
+    events.push(async () => {
+      nudge();
+      for (let t = 0; t < 1000; t++) {
+        if (t % 100 === 99) {
+          nudge();
+        }
+        const i = world.holder();
+        if (i !== undefined && Math.random() < 0.3) {
+          await world.kill(i);
+          await pause(100);
+          await world.spawn(i);
+          return;
+        }
+        await pause(2 + Math.random() * 10);
+      }
+    });
+  }
+  const t0 = Date.now();
+  for (const e of events.sort(() => Math.random() - 0.5)) {
+    await e();
+    await pause(300 + Math.random() * 500);
+    await world.checkLost();
+  }
+  await pause(2000);
+  await world.checkLost();
+  await world.stop();
+  return { ...world.stats, acquireTimeoutMs: world.acquireTimeoutMs, seconds: (Date.now() - t0) / 1000 };
+}
+
 async function bundleSizes(): Promise<{ node: number; web: number }> {
   const esbuild = require('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-bundle-'));
@@ -326,6 +395,13 @@ async function main(): Promise<void> {
     const t = await trials();
     console.log(`(f) double refreshes, ${TRIALS} randomized two-window trials with lagging storage and reuse detection: ${t.doubles} (goal 0; ${t.refreshes} refresh requests, ${t.seconds.toFixed(1)} s)`);
     console.log(`(g) grants lost in those trials: ${t.lost} (goal 0)`);
+  }
+  if (want('i')) {
+    const i = await processes();
+    console.log(
+      `(i) grants lost / refresh tokens sent twice / dead tokens served, 4 processes, ${i.kills} kills, ${i.stops} stops: ${i.lost - i.lostUnavoidable} / ${i.resent - i.unavoidable} / ${i.dead} (goal 0 / 0 / 0), ${i.unavoidable} unavoidable` +
+        ` (a window killed with its rotated answer in flight; ${i.lostUnavoidable} grant(s) lost with them); longest getSessions wait ${i.longestWaitMs} ms (goal under the acquire timeout, ${i.acquireTimeoutMs / 1000} s); ${i.served} tokens served, ${i.seconds.toFixed(1)} s`,
+    );
   }
   if (want('h')) {
     const h = await idleWindows();

@@ -98,7 +98,9 @@ const client = new SpotifyOAuthClient({ clientId: DEFAULT_CLIENT_ID, endpoints: 
 const manager = new GrantManager({
   store: new GrantStore(secrets, logger),
   refresher: async (g: Grant) => {
-    send({ t: 'sent', hash: await refreshTokenHash(g.refreshToken!) });
+    const hash = await refreshTokenHash(g.refreshToken!);
+    logger.debug(`sending ${hash.slice(0, 8)}`);
+    send({ t: 'sent', hash });
     return client.refresh(g.refreshToken!);
   },
   logger,

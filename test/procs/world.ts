@@ -183,6 +183,9 @@ export class ProcessWorld {
   /** SIGKILL, as a crashed extension host; a turn's sent tokens whose answer was not stored die with it. */
   async kill(index: number): Promise<void> {
     const w = this.wins[index];
+    if (process.env.SPOTIFY_PROCS_DEBUG) {
+      process.stderr.write(`${Date.now() % 100000} driver: kill w${index} sent=${w.sentThisTurn.map((h) => h.slice(0, 8))}\n`);
+    }
     w.sentThisTurn.forEach((h) => this.unavoidableHashes.add(h));
     w.alive = false;
     const gone = new Promise((r) => w.proc.once('exit', r));
@@ -286,6 +289,9 @@ export class ProcessWorld {
       const record = emu.refreshTokens.get(token);
       if (record?.rotatedOut) {
         this.stats.resent++;
+        if (process.env.SPOTIFY_PROCS_DEBUG) {
+          process.stderr.write(`${Date.now() % 100000} driver: resent ${createHash('sha256').update(token).digest('hex').slice(0, 8)} unavoidable=${this.unavoidableHashes.has(createHash('sha256').update(token).digest('hex').slice(0, 32))}\n`);
+        }
         // The same hash as the ledger's (SHA-256, first 16 bytes), computed here at once.
         if (this.unavoidableHashes.has(createHash('sha256').update(token).digest('hex').slice(0, 32))) {
           this.stats.unavoidable++;
