@@ -1,6 +1,5 @@
-import { Disposable, Emitter } from '../common/emitter';
+import { Disposable } from '../common/emitter';
 import { Logger } from '../common/logger';
-import { OAuthError } from '../oauth/errors';
 import { CrossWindowLock, InProcessLock } from './crossWindowLock';
 import { Grant } from './grant';
 import { GrantLostError, lagMessage, LockLostError, StorageLagError } from './grantErrors';
@@ -13,7 +12,6 @@ import { StorageSync } from './storageSync';
 
 export { GrantLostError, LockLostError, StorageLagError } from './grantErrors';
 export type { GrantsChangeEvent } from './grantView';
-export { isCaughtUp } from './lockedWrites';
 export type { Refresher } from './refreshTurn';
 
 export interface GrantManagerOptions {
@@ -64,10 +62,10 @@ export class GrantManager implements Disposable {
   private disposed = false;
   /** The earliest expiry among the grants in memory: until it is near, getFresh has nothing to check. */
   private earliestExpiry = Infinity;
-  private readonly _onDidLoseGrant = new Emitter<GrantLostError>();
+  private clockRead?: number;
   readonly onDidChange: GrantView['onDidChange'];
   /** Fired once per grant that Spotify refused to refresh for good. */
-  readonly onDidLoseGrant = this._onDidLoseGrant.event;
+  readonly onDidLoseGrant: RefreshCoordinator['onDidLoseGrant'];
 
   constructor(private readonly opts: GrantManagerOptions) {
     this.now = opts.now ?? Date.now;
@@ -87,8 +85,10 @@ export class GrantManager implements Disposable {
     this.sync = new StorageSync({ store: opts.store, lock, logger: opts.logger, view: this.view, turn, disposed: () => this.disposed });
     this.refresher = new RefreshCoordinator({
       store: opts.store, lock, refresher: opts.refresher, logger: opts.logger, view: this.view, turn, now: this.now,
-      isDue: (g) => this.isDue(g), lost: (g, e) => this.lost(g, e),
+      isDue: (g) => this.isDue(g),
+      dropFromIndex: (id) => void this.sync.updateIndex((ids) => ids.filter((i) => i !== id)).catch((e) => opts.logger.warn(`Could not update the session index: ${(e as Error).message}`)),
     });
+    this.onDidLoseGrant = this.refresher.onDidLoseGrant;
     this.scheduler = new RefreshScheduler({
       view: this.view, backoff: this.backoff, now: this.now, random: opts.random ?? Math.random, skewMs: opts.refreshSkewMs,
       isDue: (g) => this.isDue(g), refreshing: (id) => this.refresher.refreshing(id),
@@ -118,18 +118,10 @@ export class GrantManager implements Disposable {
   }
 
   /** Re-reads every grant; when storage cannot be read, memory stays as it is. */
-  reload(): Promise<void> {
-    return this.sync.reload();
-  }
-
+  reload = (): Promise<void> => this.sync.reload();
   /** The grants in memory, no I/O: the warm path. */
-  all(): readonly Grant[] {
-    return this.view.all();
-  }
-
-  find(scopes?: readonly string[], accountId?: string): Grant[] {
-    return this.view.find(scopes, accountId);
-  }
+  all = (): readonly Grant[] => this.view.all();
+  find = (scopes?: readonly string[], accountId?: string): Grant[] => this.view.find(scopes, accountId);
 
   /**
    * Like {@link find}, with tokens callers can use (rule 5): a token that has not expired is
@@ -139,10 +131,11 @@ export class GrantManager implements Disposable {
    */
   getFresh(scopes?: readonly string[], accountId?: string): Promise<Grant[]> {
     const matches = this.view.find(scopes, accountId);
-    const now = this.now();
-    if (now < this.earliestExpiry - this.opts.refreshSkewMs()) {
+    const dueAt = this.earliestExpiry - this.opts.refreshSkewMs();
+    if (this.turnClock() < dueAt) {
       return Promise.resolve(matches); // the warm path: nothing is due
     }
+    const now = this.now(); // something may be due: decide on the clock as it is now
     return freshen(matches, now, {
       backoff: this.backoff, logger: this.opts.logger, isDue: (g, at) => this.isDue(g, at),
       refresh: (id) => this.refresh(id), background: (id, e) => this.backgroundFailed(id, e),
@@ -210,7 +203,21 @@ export class GrantManager implements Disposable {
     this.scheduler.dispose();
     this.sync.dispose();
     this.view.dispose();
-    this._onDidLoseGrant.dispose();
+    this.refresher.dispose();
+  }
+
+  /**
+   * The clock, read once per event-loop turn: on this machine a read costs more than the rest of
+   * the warm path. Only "nothing is due yet" is decided on it; a turn would have to last longer
+   * than the refresh skew (a minute) for that to serve an expired token.
+   */
+  private turnClock(): number {
+    if (this.clockRead === undefined) {
+      this.clockRead = this.now();
+      const t = setTimeout(() => (this.clockRead = undefined), 0);
+      (t as { unref?: () => void }).unref?.();
+    }
+    return this.clockRead;
   }
 
   private isDue(g: Grant, now = this.now()): boolean {
@@ -223,19 +230,10 @@ export class GrantManager implements Disposable {
       earliest = Math.min(earliest, g.expiresAt);
     }
     this.earliestExpiry = earliest;
+    this.clockRead = undefined;
     if (this.opts.proactive && !this.disposed) {
       this.scheduler.schedule();
     }
-  }
-
-  /** Reports a grant Spotify refused; its key is already gone, the index follows. */
-  private lost(grant: Grant, reason: OAuthError): GrantLostError {
-    const lost = new GrantLostError(grant, reason, this.now());
-    this.view.applyOne(grant.id, undefined);
-    void this.sync.updateIndex((ids) => ids.filter((i) => i !== grant.id)).catch((e) => this.opts.logger.warn(`Could not update the session index: ${(e as Error).message}`));
-    this.opts.logger.warn(lost.message);
-    this._onDidLoseGrant.fire(lost);
-    return lost;
   }
 
   private backgroundFailed(id: string, e: unknown): void {

@@ -13,6 +13,8 @@ export interface GrantsChangeEvent {
  */
 export class GrantView {
   private grants = new Map<string, Grant>();
+  /** The grants as an array, each with the scopes it answers for: what the warm path loops over. */
+  private entries: Array<{ grant: Grant; answers: ReadonlySet<string> }> = [];
   /** Bumped on every change, so callers can cache what they derived from the grants. */
   version = 0;
   /** The ids the index listed at the last good read: a grant key outside it (an orphan) is not adopted. */
@@ -44,9 +46,11 @@ export class GrantView {
    */
   find(scopes?: readonly string[], accountId?: string): Grant[] {
     const out: Grant[] = [];
-    for (const g of this.grants.values()) {
-      if ((accountId === undefined || g.account.id === accountId) && (scopes === undefined || answered(g, scopes))) {
-        out.push(g);
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const { grant, answers } = entries[i];
+      if ((accountId === undefined || grant.account.id === accountId) && (scopes === undefined || covers(answers, scopes))) {
+        out.push(grant);
       }
     }
     return out;
@@ -76,6 +80,7 @@ export class GrantView {
     }
     const removed = [...this.grants.values()].filter((g) => !next.has(g.id));
     this.grants = next;
+    this.entries = [...next.values()].map((grant) => ({ grant, answers: new Set([...grant.scopes, ...(grant.refusedScopes ?? [])]) }));
     this.version++;
     this.changed();
     const event = { added, removed, changed };
@@ -90,17 +95,10 @@ export class GrantView {
   }
 }
 
-/** Per grant (grants are immutable), the scopes it answers for: granted, and asked but refused. */
-const answeredScopes = new WeakMap<Grant, ReadonlySet<string>>();
-
-function answered(g: Grant, scopes: readonly string[]): boolean {
-  let set = answeredScopes.get(g);
-  if (!set) {
-    set = new Set([...g.scopes, ...(g.refusedScopes ?? [])]);
-    answeredScopes.set(g, set);
-  }
-  for (const s of scopes) {
-    if (!set.has(s)) {
+/** Whether a grant answers for every scope asked: granted, or asked before and refused. */
+function covers(answers: ReadonlySet<string>, scopes: readonly string[]): boolean {
+  for (let i = 0; i < scopes.length; i++) {
+    if (!answers.has(scopes[i])) {
       return false;
     }
   }

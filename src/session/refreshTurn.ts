@@ -1,3 +1,4 @@
+import { Emitter } from '../common/emitter';
 import { Logger } from '../common/logger';
 import { isInvalidGrant, OAuthError } from '../oauth/errors';
 import { TokenEndpointResponse } from '../oauth/token';
@@ -25,8 +26,8 @@ export interface RefreshDeps {
   readonly turn: TurnOptions;
   readonly now: () => number;
   readonly isDue: (g: Grant) => boolean;
-  /** The grant is gone for good: report it (its key is already deleted). */
-  readonly lost: (grant: Grant, reason: OAuthError) => GrantLostError;
+  /** A grant Spotify refused is gone: its key is deleted, the index must follow. */
+  readonly dropFromIndex: (id: string) => void;
 }
 
 /**
@@ -37,6 +38,9 @@ export interface RefreshDeps {
  */
 export class RefreshCoordinator {
   private readonly inflight = new Map<string, Promise<Grant | undefined>>();
+  private readonly _onDidLoseGrant = new Emitter<GrantLostError>();
+  /** Fired once per grant that Spotify refused to refresh for good. */
+  readonly onDidLoseGrant = this._onDidLoseGrant.event;
 
   constructor(private readonly d: RefreshDeps) {}
 
@@ -183,6 +187,15 @@ export class RefreshCoordinator {
       return now.value;
     }
     await kt.commit(() => this.d.store.deleteGrant(id), true);
-    throw this.d.lost(sent, e);
+    const lost = new GrantLostError(sent, e, this.d.now());
+    this.d.view.applyOne(id, undefined);
+    this.d.dropFromIndex(id);
+    this.d.logger.warn(lost.message);
+    this._onDidLoseGrant.fire(lost);
+    throw lost;
+  }
+
+  dispose(): void {
+    this._onDidLoseGrant.dispose();
   }
 }

@@ -77,7 +77,7 @@ export class StorageSync {
     });
   }
 
-  /** Replaces (or with undefined, deletes) one grant's key under its lock; returns what was there. */
+  /** Rule 3: replaces (or with undefined, deletes) one grant's key under its lock, never another's; returns what was there. */
   writeGrant(id: string, next: (current: Grant | undefined) => Grant | undefined, lagMessage?: string): Promise<Grant | undefined> {
     return untilSettled(() => this.d.lock.run(grantLock(id), async (ledger, turn) => {
       const kt = new KeyTurn(ledger, turn, grantKey(id), () => this.d.store.readGrant(id), this.d.turn);

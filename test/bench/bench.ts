@@ -2,7 +2,7 @@
  * `npm run bench`: the lifecycle's speed and safety goals, measured (never asserted in tests).
  *  (a) token-endpoint refreshes per token lifetime, 4 windows x 25 concurrent callers at expiry (goal 1)
  *  (b) warm getSessions calls per second, storage reads on that path, and the rate as a ratio of a
- *      bare in-memory filter over the same sessions measured in the same run (goals >= 100k/s, 0, >= 0.5)
+ *      bare in-memory filter over the same sessions measured in the same run (goals >= 100k/s, 0, >= 0.9)
  *  (c) grants lost in a 1,000-cycle soak with single-use refresh tokens and random races (goal 0)
  *  (d) minified bundle sizes (goal: dist/extension.js <= 60 KB)
  *  (e) activation time in a real VS Code host (code-server), as the extension logs it
@@ -92,20 +92,37 @@ async function warmPath(): Promise<{ perSecond: number; reads: number; barePerSe
     manager, router: new CallbackRouter(nullLogger), host: {} as never, logger: nullLogger, ui: {} as never,
     createClient: async () => ({}) as never, flows: async () => [], timeoutMs: 1,
   });
-  const n = 500_000;
+  // Ten rounds of each, alternating, and the median of each: on a shared machine, load that comes
+  // and goes then weighs on both alike instead of on whichever ran second.
+  const n = 50_000;
+  // Calls per second of this process's own CPU time, so other processes' load on the shared
+  // machine does not count against either side.
   const rate = async (call: () => Promise<unknown>) => {
-    const start = process.hrtime.bigint();
+    const start = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       await call();
     }
-    return Math.round(n / (Number(process.hrtime.bigint() - start) / 1e9));
+    const used = process.cpuUsage(start);
+    return Math.round(n / ((used.user + used.system) / 1e6));
   };
   // The floor any implementation pays: an async call that filters the same sessions in memory.
   const sessions = [grant];
   const bare = async (scopes: string[]) => sessions.filter((g) => scopesCover(g.scopes, scopes));
-  const barePerSecond = await rate(() => bare(['user-read-private']));
   const reads = shared.reads;
-  const perSecond = await rate(() => service.getSessions(['user-read-private']));
+  const bares: number[] = [];
+  const ours: number[] = [];
+  for (let round = -2; round < 10; round++) {
+    if (round < 0) {
+      await rate(() => bare(['user-read-private'])); // warm-up, not counted
+      await rate(() => service.getSessions(['user-read-private']));
+      continue;
+    }
+    bares.push(await rate(() => bare(['user-read-private'])));
+    ours.push(await rate(() => service.getSessions(['user-read-private'])));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const barePerSecond = median(bares);
+  const perSecond = median(ours);
   const result = { perSecond, reads: shared.reads - reads, barePerSecond };
   manager.dispose();
   return result;
@@ -377,7 +394,7 @@ async function main(): Promise<void> {
   }
   if (want('b')) {
     const b = await warmPath();
-    console.log(`(b) warm getSessions: ${b.perSecond.toLocaleString('en')} calls/s, ${b.reads} storage reads; a bare in-memory filter over the same sessions: ${b.barePerSecond.toLocaleString('en')} calls/s, ours ${(b.perSecond / b.barePerSecond).toFixed(2)} of it (goals >= 100,000/s, 0, >= 0.5)`);
+    console.log(`(b) warm getSessions: ${b.perSecond.toLocaleString('en')} calls/s, ${b.reads} storage reads; a bare in-memory filter over the same sessions: ${b.barePerSecond.toLocaleString('en')} calls/s, ours ${(b.perSecond / b.barePerSecond).toFixed(2)} of it (goals >= 100,000/s, 0, >= 0.9; medians of 10 alternating rounds, CPU time)`);
   }
   if (want('c')) {
     const c = await soak();
