@@ -196,8 +196,16 @@ export async function finishAnnounced(ledger: Ledger, turn: LockTurn, key: strin
     if (!(await turn.stillHeld())) {
       return 'notHeld';
     }
-    if (!sameEntry(await ledger.read(key), announced)) {
-      return 'moved'; // given up, or (after the write) recorded by the next holder, who saw it in storage
+    const now = await ledger.read(key);
+    // Still this announcement, or given up with nothing announced since (every send is announced
+    // first, so no window has sent the old token again): the answer in hand is the grant's future.
+    const givenUpOnly = now !== undefined && now.gen === announced.gen && now.pendingGen === undefined && !!now.removed === !!announced.removed;
+    if (!sameEntry(now, announced) && !(step === 'check' && givenUpOnly)) {
+      return 'moved'; // someone moved on, or (after the write) recorded it on seeing it in storage
+    }
+    if (step === 'check' && givenUpOnly) {
+      announced = { ...now, pendingGen: announced.pendingGen };
+      await ledger.write(key, announced);
     }
     if (step === 'check') {
       await write(announced.pendingGen!);

@@ -30,7 +30,8 @@ export async function untilSettled<T>(turn: () => Promise<T>): Promise<T> {
       if (!(e instanceof PendingWriteError)) {
         throw e;
       }
-      await new Promise((r) => setTimeout(r, 30 + Math.random() * 40));
+      // Long enough for a frozen window that resumed (polling the lock every 100 ms at most) to get in.
+      await new Promise((r) => setTimeout(r, 100 + Math.random() * 60));
     }
   }
 }

@@ -38,4 +38,4 @@ export type FromWindow =
   | { t: 'at'; point: Point }
   | { t: 'sent'; hash: string }
   | { t: 'done'; id: number; ok: boolean; error?: string; name?: string }
-  | { t: 'served'; tokens: Array<{ token: string; grantId: string }>; servedAt: number; waitedMs: number };
+  | { t: 'served'; tokens: Array<{ token: string; grantId: string }>; startedAt: number; servedAt: number; waitedMs: number };

@@ -126,7 +126,7 @@ const manager = new GrantManager({
 async function serve(): Promise<void> {
   const started = Date.now();
   const grants = await manager.getFresh(['user-read-private']);
-  send({ t: 'served', tokens: grants.map((g) => ({ token: g.accessToken, grantId: g.id })), servedAt: Date.now(), waitedMs: Date.now() - started });
+  send({ t: 'served', tokens: grants.map((g) => ({ token: g.accessToken, grantId: g.id })), startedAt: started, servedAt: Date.now(), waitedMs: Date.now() - started });
 }
 
 const done = (id: number, p: Promise<unknown>) =>
