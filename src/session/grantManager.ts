@@ -137,7 +137,7 @@ export class GrantManager implements Disposable {
     }
     const now = this.now(); // something may be due: decide on the clock as it is now
     return freshen(matches, now, {
-      backoff: this.backoff, logger: this.opts.logger, isDue: (g, at) => this.isDue(g, at),
+      backoff: this.backoff, now: this.now, logger: this.opts.logger, isDue: (g, at) => this.isDue(g, at),
       refresh: (id) => this.refresh(id), background: (id, e) => this.backgroundFailed(id, e),
     });
   }

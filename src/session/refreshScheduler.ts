@@ -9,6 +9,11 @@ export const BACKOFF_BASE_MS = 30_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
 /** A `Retry-After` is honoured up to this long (86400 s has been seen; the token is dead long before). */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
+/**
+ * A token with less life left than this is treated as expired: by the time the caller's request
+ * reaches Spotify it would be dead, so callers wait for the refresh instead.
+ */
+const MIN_SERVED_LIFE_MS = 1000;
 /** Proactive refreshes spread over up to this long after the due time, so windows do not stampede. */
 const MAX_JITTER_MS = 10_000;
 
@@ -124,6 +129,7 @@ export class RefreshScheduler {
 
 export interface CallerDeps {
   readonly backoff: Backoff;
+  readonly now: () => number;
   readonly logger: Logger;
   readonly isDue: (g: Grant, now: number) => boolean;
   readonly refresh: (id: string) => Promise<Grant | undefined>;
@@ -144,7 +150,7 @@ export async function freshen(matches: readonly Grant[], now: number, d: CallerD
       if (!d.isDue(g, now)) {
         return g;
       }
-      if (g.expiresAt > now) {
+      if (g.expiresAt - now > MIN_SERVED_LIFE_MS) {
         if (d.backoff.wait(g.id) === 0) {
           d.refresh(g.id).catch((e) => d.background(g.id, e));
         }
@@ -155,7 +161,13 @@ export async function freshen(matches: readonly Grant[], now: number, d: CallerD
         if (asked) {
           throw asked;
         }
-        return await d.refresh(g.id);
+        const fresh = await d.refresh(g.id);
+        // A refresh that took longer than its token's life (a window stalled with the answer in
+        // hand) brings back a token as dead as the old one: not served.
+        if (fresh && fresh.expiresAt - d.now() <= MIN_SERVED_LIFE_MS) {
+          throw new Error(`${g.account.label}'s Spotify session could not be renewed in time; try again.`);
+        }
+        return fresh;
       } catch (e) {
         if (!(e instanceof GrantLostError)) {
           failures.push(e);

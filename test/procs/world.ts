@@ -286,6 +286,9 @@ export class ProcessWorld {
       const t = tokens.get(token);
       if (!t || t.expiresAt <= servedAt) {
         this.stats.dead++;
+        if (process.env.SPOTIFY_PROCS_DEBUG) {
+          process.stderr.write(`${Date.now() % 100000} driver: dead token served by w${w.index}: ${t ? `expired ${servedAt - t.expiresAt} ms before` : 'unknown'}, frozen=${frozen}, waited ${m.waitedMs} ms\n`);
+        }
       }
     }
   }
