@@ -9,4 +9,6 @@ export interface SecretStorageLike {
   store(key: string, value: string): PromiseLike<void>;
   delete(key: string): PromiseLike<void>;
   onDidChange(listener: (e: { key: string }) => unknown): Disposable;
+  /** Every key stored (VS Code 1.10x and later); used only to rebuild an unreadable index. */
+  keys?(): PromiseLike<readonly string[]>;
 }

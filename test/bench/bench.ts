@@ -2,7 +2,7 @@
  * `npm run bench`: the lifecycle's speed and safety goals, measured (never asserted in tests).
  *  (a) token-endpoint refreshes per token lifetime, 4 windows x 25 concurrent callers at expiry (goal 1)
  *  (b) warm getSessions calls per second, storage reads on that path, and the rate as a ratio of a
- *      bare in-memory filter over the same sessions measured in the same run (goals >= 100k/s, 0, >= 0.5)
+ *      bare in-memory filter over the same sessions measured in the same run (goals >= 100k/s, 0, >= 0.9)
  *  (c) grants lost in a 1,000-cycle soak with single-use refresh tokens and random races (goal 0)
  *  (d) minified bundle sizes (goal: dist/extension.js <= 60 KB)
  *  (e) activation time in a real VS Code host (code-server), as the extension logs it
@@ -12,6 +12,8 @@
  *  (j) the consumer package (client/): Web API requests sent per successful call, warm, 25
  *      concurrent callers (goal 1.0), and (k) provider refreshes caused by 1,000 concurrent calls
  *      refused with one token (goal 1)
+ *  (i) grants lost / refresh tokens sent twice / dead tokens served with 4 real window processes,
+ *      killed and frozen at every point of a refresh turn (goal 0 / 0 / 0)
  * Windows are GrantManagers over one shared SecretStorage double and one lock folder (as a
  * profile's global storage), talking to the emulator over HTTP.
  */
@@ -35,6 +37,8 @@ import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { client, emulator, lockDir, signedInGrant } from '../unit/session/fixtures';
 import { SharedSecretStorage, until } from '../unit/helpers';
 import { filesUnder, freePort, launchChromium, REPO, startCodeServer } from '../host/codeServer';
+import { POINTS } from '../procs/protocol';
+import { ProcessWorld } from '../procs/world';
 
 const LIFETIMES = 20;
 const SOAK_CYCLES = Number(process.env.SOAK_CYCLES) || 1000;
@@ -94,20 +98,37 @@ async function warmPath(): Promise<{ perSecond: number; reads: number; barePerSe
     manager, router: new CallbackRouter(nullLogger), host: {} as never, logger: nullLogger, ui: {} as never,
     createClient: async () => ({}) as never, flows: async () => [], timeoutMs: 1,
   });
-  const n = 500_000;
+  // Ten rounds of each, alternating, and the median of each: on a shared machine, load that comes
+  // and goes then weighs on both alike instead of on whichever ran second.
+  const n = 50_000;
+  // Calls per second of this process's own CPU time, so other processes' load on the shared
+  // machine does not count against either side.
   const rate = async (call: () => Promise<unknown>) => {
-    const start = process.hrtime.bigint();
+    const start = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       await call();
     }
-    return Math.round(n / (Number(process.hrtime.bigint() - start) / 1e9));
+    const used = process.cpuUsage(start);
+    return Math.round(n / ((used.user + used.system) / 1e6));
   };
   // The floor any implementation pays: an async call that filters the same sessions in memory.
   const sessions = [grant];
   const bare = async (scopes: string[]) => sessions.filter((g) => scopesCover(g.scopes, scopes));
-  const barePerSecond = await rate(() => bare(['user-read-private']));
   const reads = shared.reads;
-  const perSecond = await rate(() => service.getSessions(['user-read-private']));
+  const bares: number[] = [];
+  const ours: number[] = [];
+  for (let round = -2; round < 10; round++) {
+    if (round < 0) {
+      await rate(() => bare(['user-read-private'])); // warm-up, not counted
+      await rate(() => service.getSessions(['user-read-private']));
+      continue;
+    }
+    bares.push(await rate(() => bare(['user-read-private'])));
+    ours.push(await rate(() => service.getSessions(['user-read-private'])));
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const barePerSecond = median(bares);
+  const perSecond = median(ours);
   const result = { perSecond, reads: shared.reads - reads, barePerSecond };
   manager.dispose();
   return result;
@@ -297,6 +318,71 @@ async function consumerPackage(): Promise<{ perCall: number; calls: number; refr
   }
 }
 
+/**
+ * (i): 4 window processes polling getSessions every 100 ms, proactive refresh on, 3 s tokens. Each
+ * point of a refresh turn gets two kills and one freeze (past the stale time), plus two kills of
+ * whoever holds the lock at a random moment; a forced refresh from a random window makes the next
+ * turn come soon. Killed windows restart. A lost grant is signed in again so the run goes on.
+ */
+async function processes() {
+  const staleMs = 300;
+  const world = new ProcessWorld({ staleAfterMs: staleMs, pendingGraceMs: 1500, accessTokenTtlS: 3, refreshSkewMs: 1500, pollMs: 100, proactive: true });
+  await world.start();
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const nudge = () => void world.request(world.liveIndex(), { t: 'refresh', grantId: world.grantId, force: true });
+  const events: Array<() => Promise<void>> = [];
+  for (const point of POINTS) {
+    for (const action of ['kill', 'kill', 'stop'] as const) {
+      events.push(async () => {
+        let i: number | undefined;
+        for (let tries = 0; i === undefined && tries < 3; tries++) {
+          const at = world.firstAt(point, action === 'stop', 5000);
+          nudge();
+          i = await at;
+        }
+        if (i === undefined) {
+          return;
+        }
+        if (action === 'kill') {
+          await world.kill(i);
+          await pause(100);
+          await world.spawn(i);
+        } else {
+          await world.freeze(i, staleMs * 3);
+        }
+      });
+    }
+  }
+  for (let k = 0; k < 2; k++) {
+    events.push(async () => {
+      nudge();
+      for (let t = 0; t < 1000; t++) {
+        if (t % 100 === 99) {
+          nudge();
+        }
+        const i = world.holder();
+        if (i !== undefined && Math.random() < 0.3) {
+          await world.kill(i);
+          await pause(100);
+          await world.spawn(i);
+          return;
+        }
+        await pause(2 + Math.random() * 10);
+      }
+    });
+  }
+  const t0 = Date.now();
+  for (const e of events.sort(() => Math.random() - 0.5)) {
+    await e();
+    await pause(300 + Math.random() * 500);
+    await world.checkLost();
+  }
+  await pause(2000);
+  await world.checkLost();
+  await world.stop();
+  return { ...world.stats, acquireTimeoutMs: world.acquireTimeoutMs, seconds: (Date.now() - t0) / 1000 };
+}
+
 async function bundleSizes(): Promise<{ node: number; web: number }> {
   const esbuild = require('esbuild');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spotify-bundle-'));
@@ -363,7 +449,7 @@ async function main(): Promise<void> {
   }
   if (want('b')) {
     const b = await warmPath();
-    console.log(`(b) warm getSessions: ${b.perSecond.toLocaleString('en')} calls/s, ${b.reads} storage reads; a bare in-memory filter over the same sessions: ${b.barePerSecond.toLocaleString('en')} calls/s, ours ${(b.perSecond / b.barePerSecond).toFixed(2)} of it (goals >= 100,000/s, 0, >= 0.5)`);
+    console.log(`(b) warm getSessions: ${b.perSecond.toLocaleString('en')} calls/s, ${b.reads} storage reads; a bare in-memory filter over the same sessions: ${b.barePerSecond.toLocaleString('en')} calls/s, ours ${(b.perSecond / b.barePerSecond).toFixed(2)} of it (goals >= 100,000/s, 0, >= 0.9; medians of 10 alternating rounds, CPU time)`);
   }
   if (want('c')) {
     const c = await soak();
@@ -386,6 +472,13 @@ async function main(): Promise<void> {
     const k = await consumerPackage();
     console.log(`(j) consumer package: Web API requests sent per successful call, warm, 25 concurrent callers: ${k.perCall.toFixed(2)} (goal 1.0; ${k.calls} calls)`);
     console.log(`(k) provider refreshes caused by 1,000 concurrent calls refused (401) with one token: ${k.refreshes} (goal 1; ${k.ok} of 1,000 calls then succeeded, ${k.asked} refreshIfCurrent call(s) reached the provider; 1,000 concurrent refreshIfCurrent on the provider directly: ${k.direct} refresh)`);
+  }
+  if (want('i')) {
+    const i = await processes();
+    console.log(
+      `(i) grants lost / refresh tokens sent twice / dead tokens served, 4 processes, ${i.kills} kills, ${i.stops} stops: ${i.lost - i.lostUnavoidable} / ${i.resent - i.unavoidable} / ${i.dead} (goal 0 / 0 / 0), ${i.unavoidable} unavoidable` +
+        ` (a window killed with its rotated answer in flight; ${i.lostUnavoidable} grant(s) lost with them); longest getSessions wait ${i.longestWaitMs} ms (goal under the acquire timeout, ${i.acquireTimeoutMs / 1000} s); ${i.served} tokens served, ${i.seconds.toFixed(1)} s`,
+    );
   }
   if (want('h')) {
     const h = await idleWindows();

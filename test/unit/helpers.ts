@@ -84,6 +84,7 @@ export class SharedSecretStorage {
       store: (key, value) => write(key, value),
       delete: (key) => write(key, undefined),
       onDidChange: (listener): Disposable => events.event(listener),
+      keys: async () => [...view.keys()],
     };
   }
 
@@ -115,6 +116,7 @@ export class SharedSecretStorage {
         }
       },
       onDidChange: (listener): Disposable => this.changes.event(listener),
+      keys: async () => [...this.data.keys()],
     };
   }
 }

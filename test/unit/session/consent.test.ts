@@ -24,11 +24,15 @@ describe('session/consent: six months after consent, known ahead', () => {
     assert.strictEqual(consentState(g, end), 'ended');
   });
 
-  it('Spotify\'s "Refresh token expired" (or a refusal after the end) is the known expiry, worded as such', () => {
+  it('a refusal once the known end has passed is the consent\'s end; before it, whatever Spotify says, it is not', () => {
     const g = sampleGrant({ createdAt: Date.UTC(2026, 4, 24) });
+    // "Refresh token expired" a week after consent: not the six-month end (which is 2026-11-24).
     const expired = new GrantLostError(g, new OAuthError('invalid_grant', 'Refresh token expired', 400), Date.UTC(2026, 5, 1));
-    assert.strictEqual(expired.consentEndedAt, Date.UTC(2026, 10, 24));
-    assert.match(describeError(expired), /consent for Alice ended on 2026-11-24: Spotify ends every consent six months after it was given.*Sign in again/);
+    assert.strictEqual(expired.consentEndedAt, undefined);
+    assert.match(describeError(expired), /expired or was revoked \(Refresh token expired\)\. Sign in again/);
+    const ended = new GrantLostError(g, new OAuthError('invalid_grant', 'Refresh token expired', 400), Date.UTC(2026, 10, 24));
+    assert.strictEqual(ended.consentEndedAt, Date.UTC(2026, 10, 24));
+    assert.match(describeError(ended), /consent for Alice ended on 2026-11-24: Spotify ends every consent six months after it was given.*Sign in again/);
     const afterEnd = new GrantLostError(g, new OAuthError('invalid_grant', 'Refresh token revoked', 400), Date.UTC(2026, 10, 25));
     assert.ok(afterEnd.consentEndedAt !== undefined);
     const revoked = new GrantLostError(g, new OAuthError('invalid_grant', 'Refresh token revoked', 400), Date.UTC(2026, 5, 1));

@@ -1,3 +1,4 @@
+import { InProcessLock } from '../../../src/session/crossWindowLock';
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -56,9 +57,12 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
 
     it('what the wait prevents: with a settle time below the lag, the same race leaves two domains', async () => {
       const shared = new SharedSecretStorage();
-      const views = [shared.window({ lagMs: () => 100 }), shared.window({ lagMs: () => 100 })];
+      // A lag far above the settle time, and a monotonic clock that does not move (so the settle
+      // time cannot grow with a slow write on a loaded machine): each window adopts its own claim
+      // before it can see the other's.
+      const views = [shared.window({ lagMs: () => 2000 }), shared.window({ lagMs: () => 2000 })];
       let n = 0;
-      const ids = await Promise.all(views.map((v) => resolveStoreId(v, { settleMs: 10, randomId: () => `claim-${++n}-abcdefgh` })));
+      const ids = await Promise.all(views.map((v) => resolveStoreId(v, { settleMs: 10, monotonic: () => 0, randomId: () => `claim-${++n}-abcdefgh` })));
       assert.notStrictEqual(ids[0], ids[1]);
     });
 
@@ -240,8 +244,8 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
       // The old design: each origin its own lock and ledger (here: each its own in-process lock).
       const [a, b] = [0, 1].map(() => {
         const secrets = shared.window({ lagMs: () => 200 });
-        const locks = originLocks();
-        const own: CrossWindowLock = { run: (name, fn) => locks.request(name, () => fn({ read: async () => undefined, write: async () => undefined }, { stillHeld: async () => true })) };
+        // Each origin's lock with a ledger of its own (as Web Locks beside a per-origin IndexedDB).
+        const own: CrossWindowLock = new InProcessLock();
         return windowWith(secrets, own, c);
       });
       await Promise.all([a.manager.initialize(), b.manager.initialize()]);
