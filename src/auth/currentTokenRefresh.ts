@@ -1,10 +1,11 @@
 import { Logger } from '../common/logger';
 import { Grant } from '../session/grant';
+import { RefreshForce } from '../session/grantManager';
 
 /** What this needs of the GrantManager: its public, in-memory view and its refresh. */
 export interface RefreshableGrants {
   all(): readonly Grant[];
-  refresh(id: string, force?: boolean): Promise<Grant | undefined>;
+  refresh(id: string, force?: RefreshForce): Promise<Grant | undefined>;
 }
 
 /**
@@ -56,11 +57,13 @@ export class CurrentTokenRefresher {
     let after = await this.grants.refresh(id, false);
     if (after && after.accessToken === refused) {
       this.logger.info(`Another extension's Spotify call was refused with ${grant.account.label}'s current token (HTTP 401); refreshing it.`);
-      after = await this.grants.refresh(id, true);
+      // Decided under the grant's lock: only while the refused token is still the stored one, so
+      // two windows asked about the same token refresh it once between them.
+      after = await this.grants.refresh(id, { ifAccessToken: refused });
       if (after && after.accessToken === refused) {
         // Joined a refresh that was already running and did not replace the token (one that found
         // it not due): ask once more, now as the only one.
-        after = await this.grants.refresh(id, true);
+        after = await this.grants.refresh(id, { ifAccessToken: refused });
       }
     }
     if (!after) {

@@ -7,12 +7,12 @@ import { GrantStore, GRANT_KEY_PREFIX, INDEX_KEY } from './grantStore';
 import { GrantView } from './grantView';
 import { TurnHook, TurnOptions } from './lockedWrites';
 import { Backoff, freshen, RefreshScheduler } from './refreshScheduler';
-import { RefreshCoordinator, Refresher } from './refreshTurn';
+import { RefreshCoordinator, RefreshForce, Refresher } from './refreshTurn';
 import { StorageSync } from './storageSync';
 
 export { GrantLostError, LockLostError, StorageLagError } from './grantErrors';
 export type { GrantsChangeEvent } from './grantView';
-export type { Refresher } from './refreshTurn';
+export type { RefreshForce, Refresher } from './refreshTurn';
 
 export interface GrantManagerOptions {
   readonly store: GrantStore;
@@ -180,10 +180,10 @@ export class GrantManager implements Disposable {
   /**
    * Refreshes one grant. Concurrent calls in this window share one request; other windows wait
    * for the lock and then see the new token. Without `force`, a grant that is not due is returned
-   * as stored. Resolves undefined when the grant was signed out; rejects with {@link GrantLostError}
+   * as stored; with `{ ifAccessToken }`, one that no longer holds that token is. Resolves undefined when the grant was signed out; rejects with {@link GrantLostError}
    * when Spotify refuses it for good.
    */
-  refresh(id: string, force = false): Promise<Grant | undefined> {
+  refresh(id: string, force: RefreshForce = false): Promise<Grant | undefined> {
     return this.refresher.refresh(id, force, (error) => {
       if (error === undefined || error instanceof GrantLostError) {
         this.backoff.succeeded(id);

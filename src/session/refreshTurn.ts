@@ -11,6 +11,10 @@ import { finishAnnounced, KeyTurn, sameEntry, TurnOptions } from './lockedWrites
 import { changeOf, untilSettled } from './storageWaits';
 import { grantLock } from './storageSync';
 
+
+/** `true`: refresh even when not due; `{ ifAccessToken }`: only while that is the stored token. */
+export type RefreshForce = boolean | { readonly ifAccessToken: string };
+
 /** What the manager needs to refresh: a refresh call bound to the grant's client. */
 export type Refresher = (grant: Grant) => Promise<TokenEndpointResponse>;
 
@@ -48,7 +52,7 @@ export class RefreshCoordinator {
     return this.inflight.has(id);
   }
 
-  refresh(id: string, force: boolean, settled: (error?: unknown) => void): Promise<Grant | undefined> {
+  refresh(id: string, force: RefreshForce, settled: (error?: unknown) => void): Promise<Grant | undefined> {
     const running = this.inflight.get(id);
     if (running) {
       return running;
@@ -69,7 +73,10 @@ export class RefreshCoordinator {
     return p;
   }
 
-  private async turn(id: string, force: boolean): Promise<Grant | undefined> {
+  private async turn(id: string, force: RefreshForce): Promise<Grant | undefined> {
+    // A conditional force refreshes only the token the caller saw, decided under the lock, so two
+    // windows asked about one refused token refresh it once between them.
+    const onlyIf = typeof force === 'object' ? force.ifAccessToken : undefined;
     let late: { announced: LedgerEntry; answer?: Grant } | undefined;
     try {
       return await this.d.lock.run(grantLock(id), async (ledger, lockTurn) => {
@@ -78,7 +85,7 @@ export class RefreshCoordinator {
         await this.d.turn.hook?.('locked', kt.key);
         const stored = current.value;
         this.d.view.applyOne(id, stored);
-        if (!stored || (!force && !this.d.isDue(stored))) {
+        if (!stored || (!force && !this.d.isDue(stored)) || (onlyIf !== undefined && stored.accessToken !== onlyIf)) {
           if (stored) {
             this.d.logger.info(`${stored.account.label}'s Spotify session was already refreshed in another window.`);
           }

@@ -10,7 +10,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { findMarked } from '../host/reap';
-import { HOST, REPO } from '../host/codeServer';
+import { HOST, hostLabel, REPO } from '../host/codeServer';
 import { MARK_NAME } from './harness';
 
 const MODES = ['throw', 'reject', 'crash', 'signal', 'exit'] as const;
@@ -21,6 +21,8 @@ interface Run {
   /** The most processes that carried the run's marker at one time. */
   readonly peak: number;
   readonly mark: string;
+  /** Which of code-server, its extension host and Chromium were seen carrying the marker. */
+  readonly kinds: readonly string[];
 }
 
 function runBroken(mode: string): Promise<Run> {
@@ -33,11 +35,20 @@ function runBroken(mode: string): Promise<Run> {
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, findMarked(MARK_NAME, mark).length)), 500);
+  const kinds = new Set<string>();
+  const sampler = setInterval(() => {
+    const now = findMarked(MARK_NAME, mark);
+    peak = Math.max(peak, now.length);
+    for (const p of now) {
+      if (/code-server|entry\.js|server-main/.test(p.command)) kinds.add('code-server');
+      if (/extensionHost|bootstrap-fork/.test(p.command)) kinds.add('extension host');
+      if (/chromium/.test(p.command)) kinds.add('chromium');
+    }
+  }, 500);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearInterval(sampler);
-      resolve({ code, output, peak, mark });
+      resolve({ code, output, peak, mark, kinds: [...kinds].sort() });
     });
   });
 }
@@ -64,7 +75,8 @@ async function main(): Promise<number> {
   console.log(`Scenario harness check (${HOST} host)`);
   for (const mode of MODES) {
     const run = await runBroken(mode);
-    const step = /\(chaos: \w+ at step (\d+)\)/.exec(run.output)?.[1] ?? '?';
+    const step = /\(chaos: \w+ at step (\d+)\)/.exec(run.output)?.[1];
+    check(`${mode}: the chaos fired (at step ${step ?? '?'})`, step !== undefined, 'the scenario failed before the chosen step, so this run tests nothing: ' + run.output.slice(-400));
     const results = run.output.split('\n').filter((l) => /^e2e \(.+\): \d+ passed, \d+ failed$/.test(l));
     const counted = results.length === 1 && Number(/(\d+) failed$/.exec(results[0])![1]) >= 1;
     const left = await gone(run.mark);
@@ -79,12 +91,12 @@ async function main(): Promise<number> {
       check(`${mode} at step ${step}: the failure is pictured`, pictures.length > 0, `no failed-*.png in ${out}`);
     }
     check(
-      `${mode} at step ${step}: nothing left running (${run.peak} processes at the peak, ${left} after)`,
-      run.peak >= 3 && left === 0,
-      run.peak < 3 ? 'the marker never reached the host and browser processes: the check would prove nothing' : `${left} processes still carry the marker`,
+      `${mode} at step ${step}: nothing left running (${run.peak} processes at the peak: ${run.kinds.join(', ')}; ${left} after)`,
+      run.kinds.length === 3 && left === 0,
+      run.kinds.length < 3 ? `the marker was seen on ${run.kinds.join(', ') || 'nothing'} only, not on code-server, its extension host and Chromium: the check would prove nothing` : `${left} processes still carry the marker`,
     );
   }
-  console.log(`e2e-harness: ${passed} passed, ${failed} failed`);
+  console.log(`e2e-harness (${hostLabel()}): ${passed} passed, ${failed} failed`);
   return failed === 0 && passed > 0 ? 0 : 1;
 }
 

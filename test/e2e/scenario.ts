@@ -117,9 +117,10 @@ export class Scenario implements Tally {
   /**
    * The next tab the browser opens. The wait starts now (before the action that opens the tab) and
    * its rejection is handled here, so a step that fails before awaiting it leaves nothing to reject
-   * unhandled; awaiting it still throws on a timeout.
+   * unhandled; awaiting it still throws on a timeout. The wait runs while the step still works
+   * its way to the action that opens the tab (a menu, a dialog), so it is long.
    */
-  nextTab(timeout = 30_000): Promise<any> {
+  nextTab(timeout = 90_000): Promise<any> {
     const tab = this.context.waitForEvent('page', { timeout });
     tab.catch(() => undefined);
     return tab;

@@ -32,13 +32,14 @@ function startBurners(): Array<import('child_process').ChildProcess> {
   return os.cpus().map(() => spawn(process.execPath, ['-e', code], { stdio: 'ignore' }));
 }
 
-function runOnce(script: string, env: Record<string, string>, host: string, log: string): Promise<{ ok: boolean; why: string }> {
+function runOnce(script: string, env: Record<string, string>, host: string, log: string, round: number): Promise<{ ok: boolean; why: string }> {
   const mark = `soak-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
   return new Promise((resolve) => {
     const command = [process.execPath, path.join(REPO, 'out/test/e2e', script)];
     const [file, ...args] = LOCK ? ['flock', LOCK, ...command] : command;
     const child = spawn(file, args, {
-      env: { ...process.env, ...env, SPOTIFY_HOST: host, SPOTIFY_E2E_RUN_NAME: 'soak', SPOTIFY_REAP_MARK: mark },
+      // A folder per run (SPOTIFY_E2E_RUN_NAME), so a failure's pictures are kept.
+      env: { ...process.env, ...env, SPOTIFY_HOST: host, SPOTIFY_E2E_RUN_NAME: `soak-${round}`, SPOTIFY_REAP_MARK: mark },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -79,7 +80,7 @@ async function main(): Promise<number> {
       for (const s of scenarios) {
         const log = path.join(OUT, `${s.id}-${host}.log`);
         const t0 = Date.now();
-        const r = await runOnce(s.script, s.env, host, log);
+        const r = await runOnce(s.script, s.env, host, log, round);
         const t = tally.get(s.id)!;
         r.ok ? t.ok++ : t.failures.push(`run ${round}: ${r.why}`);
         r.ok ? passed++ : failed++;

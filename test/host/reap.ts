@@ -4,8 +4,10 @@
  * Why by environment: code-server runs in a process group of its own (so its extension host, file
  * watcher and language servers end with it), Playwright starts Chromium in another, and a
  * scenario that crashes takes neither down. Every child inherits its parent's environment, so a
- * variable set before anything is started (`SPOTIFY_REAP_MARK=<unique>`) names every process of
- * the run, whatever group it sits in and however deep it is, and nothing else on the machine.
+ * variable set before anything is started (`SPOTIFY_REAP_MARK=<unique>`) names the processes of
+ * the run, whatever group or session they sit in (Chromium's crash handlers leave both), and
+ * nothing else on the machine. A child that overwrites its environment (Chromium's zygote
+ * children write their title over it) is found through its marked parent's process group.
  * All of it is synchronous, so it also works inside an exit or signal handler.
  *
  * CLI: `node out/test/host/reap.js NAME=VALUE [--kill] [--quiet] [--label TEXT]` lists the
@@ -47,6 +49,22 @@ export function findMarked(name: string, value: string): Leftover[] {
       continue; // a zombie is already dead; its parent reaps it
     }
     found.push({ pid, pgid: stat.pgid, command: commandOf(pid) });
+  }
+  // Chromium's zygote-forked children write their process title over the environment, so the
+  // marker is gone from theirs; they stay in their parent's process group, so the groups of marked
+  // processes (never this process's own) are theirs too.
+  const own = statOf(process.pid)?.pgid;
+  const groups = new Set(found.map((f) => f.pgid).filter((g) => g > 1 && g !== own));
+  const seen = new Set(found.map((f) => f.pid));
+  for (const entry of groups.size ? safeReaddir('/proc') : []) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || seen.has(pid) || spared.has(pid)) {
+      continue;
+    }
+    const stat = statOf(pid);
+    if (stat && stat.state !== 'Z' && groups.has(stat.pgid)) {
+      found.push({ pid, pgid: stat.pgid, command: commandOf(pid) });
+    }
   }
   return found;
 }

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { CurrentTokenRefresher } from '../../../src/auth/currentTokenRefresh';
+import { CurrentTokenRefresher, RefreshableGrants } from '../../../src/auth/currentTokenRefresh';
 import { nullLogger } from '../../../src/common/logger';
 import { SpotifyEmulator } from '../../emulator/emulator';
 import { SharedSecretStorage } from '../helpers';
@@ -84,6 +84,60 @@ describe('auth/currentTokenRefresh (refreshIfCurrent of the exported API)', () =
     assert.strictEqual(b.all()[0].accessToken, a.all()[0].accessToken);
     a.dispose();
     b.dispose();
+  });
+
+  it('two windows asked at once about the same refused token refresh it once between them (the check is made under the lock)', async () => {
+    const c = client(emu);
+    const shared = new SharedSecretStorage();
+    const locks = lockDir();
+    const a = windowOn(shared, c, { locks }).manager;
+    const b = windowOn(shared, c, { locks }).manager;
+    await Promise.all([a.initialize(), b.initialize()]);
+    const grant = await signedInGrant(emu, c);
+    await a.add(grant);
+    for (let i = 0; i < 100 && b.all().length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // The race, made certain: both windows finish their unforced step (the token is not due, so
+    // it comes back unchanged) before either forces; then A forces, then B.
+    const gate = () => {
+      let open!: () => void;
+      const p = new Promise<void>((r) => (open = r));
+      return { p, open };
+    };
+    const unforced = [gate(), gate()];
+    const aForced = gate();
+    const ordered = (m: typeof a, me: 0 | 1): RefreshableGrants => ({
+      all: () => m.all(),
+      refresh: async (id, force) => {
+        if (!force) {
+          const g = await m.refresh(id, force);
+          unforced[me].open();
+          return g;
+        }
+        await Promise.all(unforced.map((u) => u.p));
+        if (me === 1) {
+          await aForced.p;
+        }
+        try {
+          return await m.refresh(id, force);
+        } finally {
+          if (me === 0) {
+            aForced.open();
+          }
+        }
+      },
+    });
+    const before = emu.count('token:refresh_token');
+    const answers = await Promise.all([
+      new CurrentTokenRefresher(ordered(a, 0), nullLogger).refreshIfCurrent(grant.id, grant.accessToken),
+      new CurrentTokenRefresher(ordered(b, 1), nullLogger).refreshIfCurrent(grant.id, grant.accessToken),
+    ]);
+    const refreshes = emu.count('token:refresh_token') - before;
+    a.dispose();
+    b.dispose();
+    assert.deepStrictEqual(answers, [true, true]);
+    assert.strictEqual(refreshes, 1);
   });
 
   it('a failed refresh rejects every caller, and the next call may try again', async () => {
