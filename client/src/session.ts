@@ -40,8 +40,10 @@ export async function getSpotifySession(scopes: readonly string[], options: Spot
     return await vscode.authentication.getSession(PROVIDER_ID, scopes, vsOptions);
   } catch (e) {
     // Asked only after a failure: in a Remote window the provider may run in the other extension
-    // host, where getExtension cannot see it, yet its sessions reach this one.
-    if (!vscode.extensions.getExtension(PROVIDER_EXTENSION_ID)) {
+    // host, where getExtension cannot see it, yet its sessions reach this one; so a refusal there
+    // (a declined consent) must stay what it is. Only VS Code's "no provider" failure (its own
+    // wording, the same from 1.100 to 1.139) means the extension is missing.
+    if (!vscode.extensions.getExtension(PROVIDER_EXTENSION_ID) && /No authentication provider/i.test((e as Error)?.message ?? '')) {
       throw new SpotifyProviderMissingError((e as Error)?.message);
     }
     throw e;

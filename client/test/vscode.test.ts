@@ -75,6 +75,13 @@ describe('the package through the vscode module (getSpotifySession, createSpotif
       await assert.rejects(getSpotifySession(['user-read-private'], { createIfNone: true }), (e: unknown) => e === declined);
       assert.ok(ext);
     });
+
+    it('a Remote window (the provider runs in the other extension host, out of getExtension\'s sight) and the user declined: VS Code\'s own error, not "install it"', async () => {
+      const declined = new Error('User did not consent to login.');
+      fakeVscode.authentication.getSession = async () => Promise.reject(declined);
+      fakeVscode.extensions.getExtension = () => undefined;
+      await assert.rejects(getSpotifySession(['user-read-private'], { createIfNone: true }), (e: unknown) => e === declined);
+    });
   });
 
   describe('createSpotifyFetch', () => {
