@@ -35,5 +35,6 @@ export function createNodeLock(
   opts: { readonly fileLock?: FileLockOptions; readonly storeId?: StoreIdOptions } = {},
 ): StoreScopedLock {
   const folder = sharedLockFolder(globalStoragePath);
-  return new StoreScopedLock(secrets, (storeId) => new FileLock(path.join(folder, storeId), opts.fileLock), opts.storeId);
+  const storeId = { timeoutMs: opts.fileLock?.acquireTimeoutMs, ...opts.storeId };
+  return new StoreScopedLock(secrets, (id) => new FileLock(path.join(folder, id), opts.fileLock), storeId);
 }

@@ -2,6 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as sinon from 'sinon';
 import { CrossWindowLock } from '../../../src/session/crossWindowLock';
 import { GrantManager } from '../../../src/session/grantManager';
 import { GrantStore } from '../../../src/session/grantStore';
@@ -70,6 +71,44 @@ describe('session: one lock domain per secret store (issue 19, items 1 and 2)', 
       shared.data.set(STORE_ID_KEY, '{"id":"../../etc"');
       const id = await resolveStoreId(shared.window(), { settleMs: 50 });
       assert.match(id, /^[0-9a-f]{32}$/);
+    });
+
+    it('5. a slow first write (a keychain prompt) stretches the wait at most to the cap, and the caller\'s timeout applies (fake clock)', async () => {
+      const clock = sinon.useFakeTimers();
+      try {
+        const slowFirst = (view: SecretStorageLike, ms: number): SecretStorageLike => {
+          let first = true;
+          return { ...view, store: async (k: string, v: string) => {
+            if (first) {
+              first = false;
+              clock.tick(ms); // the user answers the prompt after `ms`
+            }
+            return view.store(k, v);
+          } };
+        };
+        const time = { now: () => clock.now, monotonic: () => clock.now };
+        // In steps, so the promise chains after each timer settle before the next look.
+        const advance = async (ms: number) => {
+          for (let left = ms; left > 0; left -= 100) {
+            await clock.tickAsync(Math.min(100, left));
+          }
+        };
+        // A 30 s write, a 100 ms settle time: the wait stands at the 10 s cap, never 4 x 30 s.
+        let id: string | undefined;
+        void resolveStoreId(slowFirst(new SharedSecretStorage().window(), 30_000), { settleMs: 100, ...time }).then((v) => (id = v));
+        await advance(10_100);
+        assert.match(String(id), /^[0-9a-f]{32}$/, 'resolved within the cap after the write');
+        // A settle time longer than the caller's acquire timeout: LockTimeoutError at the timeout.
+        let outcome: string | undefined;
+        void resolveStoreId(new SharedSecretStorage().window(), { settleMs: 60_000, timeoutMs: 5_000, ...time }).then(
+          () => (outcome = 'resolved'),
+          (e: Error) => (outcome = e.name),
+        );
+        await advance(5_100);
+        assert.strictEqual(outcome, 'LockTimeoutError');
+      } finally {
+        clock.restore();
+      }
     });
 
     it('a record deleted under a running window is claimed again with the id in use', async () => {
