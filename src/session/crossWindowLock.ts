@@ -22,6 +22,11 @@
  * Not covered: windows of one desktop whose extension runs on two different Remote machines (it is
  * installed there only) share the secrets but no disk. Installed locally, it runs on the UI side
  * (extensionKind ["ui", "workspace"]) in every window, which is covered.
+ * Versions: an extension update reaches each window only when it restarts its extensions, so
+ * windows on two versions run side by side until reloaded. A future change of this layout (folder,
+ * file names, record or ledger format, store-id key) must therefore bridge the versions, or bump
+ * the store id key so the two never share a ledger. Nothing is bridged today: no version before
+ * lock domains was ever released.
  *
  * Implementations: an exclusive-create lock file for Node extension hosts (./node/fileLock.ts), a
  * claim-wait-read-back lock over SecretStorage for web workers (./secretLock.ts, behind Web Locks

@@ -1,5 +1,5 @@
 import { Disposable } from '../common/emitter';
-import { CrossWindowLock, Ledger, LockTurn } from './crossWindowLock';
+import { CrossWindowLock, Ledger, LockTimeoutError, LockTurn } from './crossWindowLock';
 import { SecretStorageLike } from './secretStorage';
 
 /**
@@ -30,6 +30,10 @@ interface StoreIdRecord {
 export interface StoreIdOptions {
   /** Longer than twice the propagation delay between windows' views of the store. */
   readonly settleMs?: number;
+  /** How far a slow store write may stretch the wait (4x the write time, up to this). */
+  readonly maxSettleMs?: number;
+  /** Give up after this long, as the lock's own acquire would (LockTimeoutError). */
+  readonly timeoutMs?: number;
   /** The id to claim when the store has none (the one in use, when the record was deleted). */
   readonly prefer?: string;
   readonly now?: () => number;
@@ -39,18 +43,24 @@ export interface StoreIdOptions {
 
 /** VS Code delivers another window's secret write within milliseconds; seconds leave a wide margin. */
 export const DEFAULT_SETTLE_MS = 3_000;
+/** A first write may wait for the user (a keychain prompt): that says nothing about propagation. */
+export const DEFAULT_MAX_SETTLE_MS = 10_000;
 
 export async function resolveStoreId(secrets: SecretStorageLike, opts: StoreIdOptions = {}): Promise<string> {
   const now = opts.now ?? Date.now;
   const monotonic = opts.monotonic ?? (() => performance.now());
-  let settle = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  const base = opts.settleMs ?? DEFAULT_SETTLE_MS;
+  const most = Math.max(base, opts.maxSettleMs ?? DEFAULT_MAX_SETTLE_MS);
+  const timeout = opts.timeoutMs ?? 180_000;
+  const started = monotonic();
+  let settle = base;
   let best: StoreIdRecord | undefined;
   let seen: { text: string; since: number } | undefined;
   const put = async (record: StoreIdRecord) => {
     const t0 = monotonic();
     await secrets.store(STORE_ID_KEY, JSON.stringify(record));
     // A store that is slow for this window is slow for the others too: wait longer then.
-    settle = Math.max(settle, 4 * (monotonic() - t0));
+    settle = Math.min(most, Math.max(settle, 4 * (monotonic() - t0)));
     seen = undefined;
   };
   for (;;) {
@@ -76,7 +86,11 @@ export async function resolveStoreId(secrets: SecretStorageLike, opts: StoreIdOp
     if (standing >= settle || (age >= settle && age < 365 * 86_400_000)) {
       return best.id;
     }
-    await changeOf(secrets, STORE_ID_KEY, Math.max(1, settle - standing));
+    const left = timeout - (monotonic() - started);
+    if (left <= 0) {
+      throw new LockTimeoutError(`The Spotify sign-in lock's domain was not settled within ${Math.round(timeout / 1000)} s.`);
+    }
+    await changeOf(secrets, STORE_ID_KEY, Math.max(1, Math.min(settle - standing, left)));
   }
 }
 

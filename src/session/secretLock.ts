@@ -99,7 +99,11 @@ export class SecretLock implements CrossWindowLock {
       } finally {
         clearInterval(timer);
         await beat;
-        if (await held()) {
+        // Checked right before the write, and the write refused if this window paused since the
+        // check began: "free" must not land on a claim another window made meanwhile. Left: a
+        // claim landing within settleMs/4 of the check (the bound claims themselves keep).
+        const checkedAt = this.monotonic();
+        if ((await held()) && this.monotonic() - checkedAt <= this.settleMs / 4) {
           await this.secrets.store(key, JSON.stringify({ beat: record.beat + 1, ledger: record.ledger } satisfies LockRecord));
         }
         ended = true;
@@ -114,10 +118,12 @@ export class SecretLock implements CrossWindowLock {
       if (this.monotonic() - started > this.acquireTimeoutMs) {
         throw new LockTimeoutError(`Another VS Code window has held the Spotify sign-in lock for over ${Math.round(this.acquireTimeoutMs / 1000)} s.`);
       }
-      const text = await this.secrets.get(key);
+      // Timed on both sides: what was read may be as old as the start of the read, and a pause
+      // before the continuation (an event loop blocked by another extension) is caught below.
       const readAt = this.monotonic();
+      const text = await this.secrets.get(key);
       if (!seen || seen.text !== text) {
-        seen = { text, since: readAt };
+        seen = { text, since: this.monotonic() };
       }
       const current = parse(text) ?? { beat: 0, ledger: {} };
       // Its own claim from a try it gave up is no one's lock.

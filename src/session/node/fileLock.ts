@@ -5,6 +5,7 @@ import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { CrossWindowLock, InProcessQueue, Ledger, LockTimeoutError, LockTurn } from '../crossWindowLock';
 import { fileLedger } from './fileLedger';
+import { LockRecord, parseRecord, processAlive, readText, removeOwn, takeBreaker } from './lockFiles';
 
 export { LockTimeoutError } from '../crossWindowLock';
 
@@ -22,12 +23,19 @@ export { LockTimeoutError } from '../crossWindowLock';
  * stamp of the file it still owns (`utimes`), so it can never create the file again after release
  * or after a break; release waits for a heartbeat in flight.
  *
- * A file is removed (a stale lock, a stale `.break` file, or the own lock at release) only if it
- * is still the very one seen: it is renamed away, checked, and put back (by `link`, which never
- * replaces) if it turned out to be a newer one. Breaking goes through the `.break` file so that two
- * waiters do not break at once; a `.break` file that stands still for the stale time (its breaker
- * died, or its pid was reused after a reboot) is broken the same way. Every wait sleeps, and the
- * acquire timeout applies to every try.
+ * A file is removed (a stale lock, a stale `.break` file, or the own lock at release) only while
+ * the `.break` file is held, and only right after a fresh look shows it still exactly as seen
+ * (text and modification time, so a heartbeat since counts): it is unlinked in place, never renamed
+ * aside, so there is no moment without a lock file for a waiter's exclusive create to slip into.
+ * A stale decision is measured on the waiter's own clock up to the start of that fresh look, and a
+ * look that took longer than a heartbeat (the waiter's event loop was blocked) decides nothing.
+ * Release takes the `.break` file too, so no breaker can remove its file and let a new holder in
+ * between its check and its unlink; a release that finds `.break` taken leaves its file to the
+ * breaker (or, for a leftover, to waiters once it stood still for the stale time). What is left:
+ * a breaker (or releaser) frozen past the stale time between its fresh look and its unlink, whose
+ * `.break` file is then itself broken, could unlink a newer file: two faults at once, each as long
+ * as the stale time; or two waiters breaking one stale `.break` file at once. Every wait sleeps,
+ * and the acquire timeout applies to every try.
  *
  * No library: the ones for lock files decide staleness from file times against the reader's clock
  * and bring several dependencies into a bundle that also has to stay small.
@@ -40,12 +48,6 @@ export interface FileLockOptions {
   readonly acquireTimeoutMs?: number;
   /** Monotonic clock of this process, in ms. */
   readonly monotonic?: () => number;
-}
-
-interface LockRecord {
-  readonly owner: string;
-  readonly pid: number;
-  readonly host: string;
 }
 
 /** What a waiter saw of a file, and since when (its own clock) it has seen it unchanged. */
@@ -90,7 +92,7 @@ export class FileLock implements CrossWindowLock {
         ended = true;
         clearInterval(timer);
         await beat;
-        await removeIfStill(file, mine);
+        await this.release(file, mine);
       }
     });
   }
@@ -114,7 +116,7 @@ export class FileLock implements CrossWindowLock {
         throw new LockTimeoutError(`Another VS Code window has held the Spotify sign-in lock for over ${Math.round(this.acquireTimeoutMs / 1000)} s.`);
       }
       seen.lock = await this.sight(file, seen.lock);
-      if (seen.lock && this.isStale(seen.lock) && (await this.breakStale(file, seen.lock.text, seen))) {
+      if (seen.lock && this.isStale(seen.lock) && (await this.breakStale(file, seen.lock, seen))) {
         continue; // broken: try to take it at once (the timeout above still applies)
       }
       await sleep(Math.min(100, 5 + attempt * 5) + Math.random() * 10);
@@ -128,39 +130,65 @@ export class FileLock implements CrossWindowLock {
       return undefined;
     }
     const sig = `${stat.mtimeMs}:${text}`;
+    // `since` is taken after the read: the file may have stood still longer, never shorter.
     return before?.sig === sig ? before : { sig, text, since: this.monotonic() };
   }
 
-  /** Its writer is dead on this host, or this process has seen it standing still for too long. */
-  private isStale(s: Sighting): boolean {
+  /** Its writer is dead on this host, or it has stood still for the stale time up to `at`. */
+  private isStale(s: Sighting, at = this.monotonic()): boolean {
     const held = parseRecord(s.text);
     if (held && held.host === os.hostname() && !processAlive(held.pid)) {
       return true;
     }
-    return this.monotonic() - s.since >= this.staleAfterMs;
+    return at - s.since >= this.staleAfterMs;
   }
 
-  /** Removes the stale lock `staleText` through the `.break` file; true when it was removed. */
-  private async breakStale(file: string, staleText: string, seen: { breaker?: Sighting }): Promise<boolean> {
+  /**
+   * Unlinks `file` if a fresh look (taken now, the `.break` file held) shows it exactly as
+   * `stale` and still stale, measured to the start of that look; a look slower than a heartbeat
+   * (this event loop was blocked) decides nothing.
+   */
+  private async removeIfStale(file: string, stale: Sighting): Promise<boolean> {
+    const lookedAt = this.monotonic();
+    const now = await this.sight(file, stale);
+    if (now !== stale || this.monotonic() - lookedAt > this.heartbeatMs || !this.isStale(stale, lookedAt)) {
+      return false;
+    }
+    return fs.unlink(file).then(() => true, () => false);
+  }
+
+  /** Removes the stale lock `stale` through the `.break` file; true when it was removed. */
+  private async breakStale(file: string, stale: Sighting, seen: { breaker?: Sighting }): Promise<boolean> {
     const breaker = `${file}.break`;
-    const mine = JSON.stringify({ pid: process.pid, host: os.hostname(), token: randomBytes(8).toString('hex') });
-    try {
-      await fs.writeFile(breaker, mine, { flag: 'wx' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-        return false;
-      }
+    const mine = await takeBreaker(breaker);
+    if (!mine) {
       // Another waiter is breaking it (a matter of milliseconds), or its breaker is gone.
       seen.breaker = await this.sight(breaker, seen.breaker);
       if (seen.breaker && this.isStale(seen.breaker)) {
-        await removeIfStill(breaker, seen.breaker.text);
+        await this.removeIfStale(breaker, seen.breaker);
       }
       return false;
     }
     try {
-      return await removeIfStill(file, staleText);
+      return await this.removeIfStale(file, stale);
     } finally {
-      await removeIfStill(breaker, mine);
+      await removeOwn(breaker, mine);
+    }
+  }
+
+  /** Removes this turn's own file, the `.break` file held; a file that is not its own stays. */
+  private async release(file: string, mine: string): Promise<void> {
+    const breaker = `${file}.break`;
+    const own = await takeBreaker(breaker);
+    if (!own) {
+      return; // someone is breaking this lock (this turn was frozen): the file is not ours to touch
+    }
+    try {
+      if ((await readText(file)) === mine) {
+        await fs.unlink(file).catch(() => undefined);
+      }
+    } finally {
+      await removeOwn(breaker, own);
     }
   }
 
@@ -174,54 +202,8 @@ export class FileLock implements CrossWindowLock {
   }
 }
 
-/**
- * Removes `file` only if it still holds `expected`: renamed aside first (atomic), so a file that
- * replaced it meanwhile is never deleted; such a newer file is put back with `link`, which fails
- * rather than replace an even newer one.
- */
-async function removeIfStill(file: string, expected: string): Promise<boolean> {
-  const aside = `${file}.${randomBytes(6).toString('hex')}.gone`;
-  try {
-    await fs.rename(file, aside);
-  } catch {
-    return false; // already gone
-  }
-  const text = await readText(aside);
-  if (text !== expected && text !== undefined) {
-    await fs.link(aside, file).catch(() => fs.writeFile(file, text, { flag: 'wx' })).catch(() => undefined);
-  }
-  await fs.unlink(aside).catch(() => undefined);
-  return text === expected;
-}
-
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-async function readText(file: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function parseRecord(text: string): LockRecord | undefined {
-  try {
-    const v = JSON.parse(text) as Partial<LockRecord>;
-    return typeof v.pid === 'number' && typeof v.host === 'string' ? (v as LockRecord) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

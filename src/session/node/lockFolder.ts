@@ -1,5 +1,4 @@
 import * as path from 'path';
-import { alongsideLegacy } from '../legacyLock';
 import { StoreIdOptions, StoreScopedLock } from '../lockDomain';
 import { SecretStorageLike } from '../secretStorage';
 import { FileLock, FileLockOptions } from './fileLock';
@@ -27,8 +26,8 @@ export function sharedLockFolder(globalStoragePath: string, p: path.PlatformPath
 /**
  * The lock of a Node extension host: the file lock in the shared folder, in a subfolder named by
  * the secret store's id (../lockDomain.ts), so windows with another store (a second browser on one
- * code-server, another machine's VS Code on one Remote host) never share its ledger. The lock of
- * earlier versions is held alongside, for windows still running one (../legacyLock.ts).
+ * code-server, another machine's VS Code on one Remote host) never share its ledger. No earlier
+ * layout is bridged: no version before lock domains was released (see ../crossWindowLock.ts).
  */
 export function createNodeLock(
   secrets: SecretStorageLike,
@@ -36,7 +35,6 @@ export function createNodeLock(
   opts: { readonly fileLock?: FileLockOptions; readonly storeId?: StoreIdOptions } = {},
 ): StoreScopedLock {
   const folder = sharedLockFolder(globalStoragePath);
-  // The lock of versions before lock domains: the profile's own folder, no store id.
-  const legacy = new FileLock(path.join(globalStoragePath, 'locks'), opts.fileLock);
-  return new StoreScopedLock(secrets, (storeId) => alongsideLegacy(legacy, new FileLock(path.join(folder, storeId), opts.fileLock), storeId), opts.storeId);
+  const storeId = { timeoutMs: opts.fileLock?.acquireTimeoutMs, ...opts.storeId };
+  return new StoreScopedLock(secrets, (id) => new FileLock(path.join(folder, id), opts.fileLock), storeId);
 }

@@ -32,6 +32,6 @@ export function createWebLock(secrets: SecretStorageLike, opts: WebLockOptions =
       }
       return { run: (name, fn) => locks.request(`spotify-authentication:${storeId}:${name}`, () => shared.run(name, fn)) };
     },
-    opts.storeId,
+    { timeoutMs: opts.secretLock?.acquireTimeoutMs, ...opts.storeId },
   );
 }

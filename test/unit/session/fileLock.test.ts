@@ -155,4 +155,157 @@ describe('session: the file lock cannot wedge (issue 19, items 4 and 5)', () => 
     assert.deepStrictEqual(seen, [true, true, false]);
     assert.ok(!fs.existsSync(file));
   });
+
+  describe('no two holders (review of issue 19 part A)', () => {
+    /**
+     * Before every file operation while `probing`, a third waiter tries its exclusive create of the
+     * lock file: it must never get in, i.e. there must never be a moment without a lock file.
+     * `beforeWrite` runs first on every writeFile (to hold a window up at a chosen point).
+     */
+    function probeEveryOperation(file: string, beforeWrite: (target: string) => Promise<void> = async () => undefined) {
+      const state = { probing: false, intrusions: [] as string[] };
+      for (const op of ['readFile', 'stat', 'rename', 'unlink', 'link', 'utimes', 'writeFile'] as const) {
+        const real = (fs.promises[op] as (...a: unknown[]) => Promise<unknown>).bind(fs.promises);
+        (sinon.stub(fs.promises, op) as unknown as sinon.SinonStub).callsFake(async (...args: unknown[]) => {
+          if (op === 'writeFile') {
+            await beforeWrite(String(args[0]));
+          }
+          if (state.probing) {
+            try {
+              fs.writeFileSync(file, 'intruder', { flag: 'wx' });
+              state.intrusions.push(`${op} ${path.basename(String(args[0]))}`);
+            } catch {
+              // the lock file is there: the third waiter waits, as it should
+            }
+          }
+          return real(...args);
+        });
+      }
+      return state;
+    }
+
+    function gate() {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      return { open, opened };
+    }
+
+    it('1a. a waiter that saw the previous (stale) lock, breaking late, never removes the lock another waiter broke and took', async () => {
+      const dir = lockDir();
+      const file = path.join(dir, 'grant-h.lock');
+      fs.writeFileSync(file, JSON.stringify({ owner: 'gone', pid: DEAD_PID, host: os.hostname() }));
+      // The late waiter decided "stale" on the dead holder's file, then is held up right before it
+      // takes the `.break` file; meanwhile the early waiter breaks and takes the lock.
+      const lateAtBreak = gate();
+      const resume = gate();
+      const lateBreakOver = gate();
+      let breakWrites = 0;
+      const probe = probeEveryOperation(file, async (target) => {
+        if (target === `${file}.break` && breakWrites++ === 0) {
+          lateAtBreak.open();
+          await resume.opened;
+          probe.probing = true;
+        } else if (target === file && probe.probing) {
+          probe.probing = false; // the late waiter tries the lock again: its break is over
+          lateBreakOver.open();
+        }
+      });
+      const opts = { staleAfterMs: 60_000, heartbeatMs: 600_000, acquireTimeoutMs: 600_000 };
+      const order: string[] = [];
+      const late = new FileLock(dir, opts).run('grant-h', async () => void order.push('late in'));
+      await lateAtBreak.opened;
+      let earlyHeld: boolean | undefined;
+      await new FileLock(dir, opts).run('grant-h', async (_l, turn) => {
+        order.push('early in');
+        resume.open();
+        await lateBreakOver.opened;
+        earlyHeld = await turn.stillHeld();
+        order.push('early out');
+      });
+      const intrusions = [...probe.intrusions];
+      if (intrusions.length > 0) {
+        fs.rmSync(file, { force: true }); // the intruder's file, so that the late waiter ends
+      }
+      await late;
+      assert.deepStrictEqual(intrusions, [], 'a third waiter never found the lock file missing');
+      assert.strictEqual(earlyHeld, true, 'the early waiter\'s lock file survived the late break');
+      assert.deepStrictEqual(order, ['early in', 'early out', 'late in']);
+    });
+
+    it('1b. a frozen holder, broken and resuming, releases without ever removing (or moving aside) the new holder\'s file', async () => {
+      const dir = lockDir();
+      const file = path.join(dir, 'grant-i.lock');
+      const probe = probeEveryOperation(file);
+      const frozen = new FileLock(dir, { heartbeatMs: 600_000 }); // its heartbeat never comes: frozen, as far as others see
+      const waiter = new FileLock(dir, { staleAfterMs: 200, heartbeatMs: 600_000 });
+      const waiterIn = gate();
+      const frozenOut = gate();
+      let waiterHeld: boolean | undefined;
+      let second: Promise<void> | undefined;
+      await frozen.run('grant-i', async () => {
+        second = waiter.run('grant-i', async (_l, turn) => {
+          waiterIn.open();
+          await frozenOut.opened;
+          waiterHeld = await turn.stillHeld();
+        });
+        await waiterIn.opened; // the "frozen" holder resumes after the waiter broke in
+        probe.probing = true; // from here on, its release
+      });
+      probe.probing = false;
+      frozenOut.open();
+      await second;
+      assert.deepStrictEqual(probe.intrusions, [], 'a third waiter never found the lock file missing');
+      assert.strictEqual(waiterHeld, true, 'the new holder still holds after the old one\'s release');
+    });
+
+    it('2. a waiter blocked past the stale time right after a read never breaks a live holder whose heartbeat touched the file meanwhile', async () => {
+      const dir = lockDir();
+      const file = path.join(dir, 'grant-j.lock');
+      let t = 0; // the waiter's monotonic clock
+      const waiter = new FileLock(dir, { staleAfterMs: 1000, heartbeatMs: 100, acquireTimeoutMs: 1e12, monotonic: () => t });
+      const realStat = fs.promises.stat.bind(fs.promises);
+      const realRead = fs.promises.readFile.bind(fs.promises);
+      let lastStat: Promise<unknown> = Promise.resolve();
+      let counting = false;
+      let reads = 0;
+      const polled = gate();
+      sinon.stub(fs.promises, 'stat').callsFake(((p: fs.PathLike) => (lastStat = realStat(p))) as typeof fs.promises.stat);
+      sinon.stub(fs.promises, 'readFile').callsFake((async (p: fs.PathLike, o: BufferEncoding) => {
+        const text = await realRead(p, o);
+        if (counting && String(p) === file) {
+          reads++;
+          if (reads === 2) {
+            // The waiter's event loop is blocked for 5 s right after this read (its stat too): the
+            // live holder's heartbeats touch the file meanwhile.
+            const stat = (await lastStat.catch(() => undefined)) as fs.Stats | undefined;
+            const touched = new Date((stat?.mtimeMs ?? Date.now()) + 5000);
+            fs.utimesSync(file, touched, touched);
+            t += 5000;
+          }
+          if (reads === 6) {
+            polled.open();
+          }
+        }
+        return text;
+      }) as typeof fs.promises.readFile);
+      const order: string[] = [];
+      let holderHeld: boolean | undefined;
+      let second: Promise<void> | undefined;
+      await new FileLock(dir, { heartbeatMs: 600_000 }).run('grant-j', async (_l, turn) => {
+        order.push('holder in');
+        counting = true;
+        second = waiter.run('grant-j', async () => {
+          order.push('waiter in');
+          polled.open(); // (it broke in: the holder need not wait for more polls)
+        });
+        await polled.opened;
+        counting = false;
+        holderHeld = await turn.stillHeld();
+        order.push('holder out');
+      });
+      await second;
+      assert.strictEqual(holderHeld, true, 'the live holder was not broken');
+      assert.deepStrictEqual(order, ['holder in', 'holder out', 'waiter in']);
+    });
+  });
 });

@@ -61,4 +61,79 @@ describe('session: the lock over SecretStorage (vscode.dev: one store, an origin
     const lock = new SecretLock(slow, 'store-id-4', { ...fast, staleAfterMs: 10_000, acquireTimeoutMs: 5000 });
     assert.strictEqual(await lock.run('grant-d', async (_l, turn) => turn.stillHeld()), true);
   });
+
+  it('2. a waiter paused past the stale time right after a read never claims over a live holder whose heartbeat went on meanwhile', async () => {
+    const shared = new SharedSecretStorage();
+    const key = 'spotify.lock.store-id-5.grant-e';
+    const opts = { settleMs: 100, staleAfterMs: 60_000, heartbeatMs: 600_000 };
+    const holder = new SecretLock(shared.window(), 'store-id-5', opts);
+    let t = 0; // the waiter's monotonic clock
+    const view = shared.window();
+    const beats = shared.window();
+    let armed = false;
+    let reads = 0;
+    let polled!: () => void;
+    const enoughPolls = new Promise<void>((r) => (polled = r));
+    const paused = {
+      ...view,
+      get: async (k: string) => {
+        const text = await view.get(k);
+        if (armed && k === key && ++reads === 2) {
+          // The event loop is blocked past the stale time after this read, while the holder's heartbeat goes on.
+          const r = JSON.parse(text!) as { beat: number };
+          await beats.store(key, JSON.stringify({ ...r, beat: r.beat + 1 }));
+          t += 61_000;
+        }
+        if (reads === 6) {
+          polled();
+        }
+        return text;
+      },
+    };
+    const waiter = new SecretLock(paused, 'store-id-5', { ...opts, acquireTimeoutMs: 1e12, monotonic: () => t });
+    const order: string[] = [];
+    let holderHeld: boolean | undefined;
+    let second: Promise<void> | undefined;
+    await holder.run('grant-e', async (_l, turn) => {
+      order.push('holder in');
+      armed = true;
+      second = waiter.run('grant-e', async () => {
+        order.push('waiter in');
+        polled(); // (it claimed over the holder: no more polls will come)
+      });
+      await enoughPolls;
+      holderHeld = await turn.stillHeld();
+      order.push('holder out');
+    });
+    await second;
+    assert.strictEqual(holderHeld, true, 'the live holder kept its lock');
+    assert.deepStrictEqual(order, ['holder in', 'holder out', 'waiter in']);
+  });
+
+  it('6. a holder paused between its last check and its release never writes "free" over a claim made meanwhile', async () => {
+    const shared = new SharedSecretStorage();
+    const key = 'spotify.lock.store-id-6.grant-f';
+    let t = 0; // the holder's monotonic clock
+    const view = shared.window();
+    const other = shared.window();
+    let releasing = false;
+    const paused = {
+      ...view,
+      get: async (k: string) => {
+        const text = await view.get(k);
+        if (releasing && k === key) {
+          releasing = false;
+          // Paused 1 s after the check read its own claim; another window claimed meanwhile.
+          await other.store(key, JSON.stringify({ owner: 'other-window', beat: 99, ledger: {} }));
+          t += 1000;
+        }
+        return text;
+      },
+    };
+    const lock = new SecretLock(paused, 'store-id-6', { settleMs: 100, staleAfterMs: 60_000, heartbeatMs: 600_000, monotonic: () => t });
+    await lock.run('grant-f', async () => {
+      releasing = true;
+    });
+    assert.strictEqual(JSON.parse(shared.data.get(key)!).owner, 'other-window', 'the other window\'s claim stands');
+  });
 });
