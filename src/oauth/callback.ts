@@ -20,15 +20,7 @@ export function validateAuthorizationResponse(
   if (state !== expectedState) {
     throw new CallbackError('state_mismatch', 'The redirect does not belong to this sign-in (state mismatch).');
   }
-  const error = single(params, 'error');
-  if (error !== undefined) {
-    throw new OAuthError(error, single(params, 'error_description'));
-  }
-  const code = single(params, 'code');
-  if (!code) {
-    throw new CallbackError('missing_code', 'The redirect carries no authorization code.');
-  }
-  return { code };
+  return codeOrError(params);
 }
 
 /** Reads `state` without validating, to route a callback to its pending request. */
@@ -55,15 +47,7 @@ export function peekParam(input: string | URL | URLSearchParams, name: string): 
  */
 export function readRelayedResponse(input: string | URL | URLSearchParams): { code: string } {
   const params = toParams(input);
-  const error = single(params, 'error');
-  if (error !== undefined) {
-    throw new OAuthError(error, single(params, 'error_description'));
-  }
-  const code = single(params, 'code');
-  if (!code) {
-    throw new CallbackError('missing_code', 'The redirect carries no authorization code.');
-  }
-  return { code };
+  return codeOrError(params);
 }
 
 /** Every value of `name`; empty when absent or when the input cannot be parsed at all. */
@@ -102,4 +86,17 @@ function toParams(input: string | URL | URLSearchParams): URLSearchParams {
     }
   }
   return new URLSearchParams(text.startsWith('?') ? text.slice(1) : text);
+}
+
+/** The authorization response proper (RFC 6749 §4.1.2): Spotify's `error`, or exactly one `code`. */
+function codeOrError(params: URLSearchParams): { code: string } {
+  const error = single(params, 'error');
+  if (error !== undefined) {
+    throw new OAuthError(error, single(params, 'error_description'));
+  }
+  const code = single(params, 'code');
+  if (!code) {
+    throw new CallbackError('missing_code', 'The redirect carries no authorization code.');
+  }
+  return { code };
 }

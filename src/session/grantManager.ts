@@ -90,7 +90,7 @@ export class GrantManager implements Disposable {
     });
     this.onDidLoseGrant = this.refresher.onDidLoseGrant;
     this.scheduler = new RefreshScheduler({
-      view: this.view, backoff: this.backoff, now: this.now, random: opts.random ?? Math.random, skewMs: opts.refreshSkewMs,
+      view: this.view, backoff: this.backoff, now: this.now, random: opts.random ?? Math.random, skewMs: () => this.skewMs(),
       isDue: (g) => this.isDue(g), refreshing: (id) => this.refresher.refreshing(id),
       refresh: (id) => this.refresh(id).catch((e) => this.backgroundFailed(id, e)),
     });
@@ -131,7 +131,7 @@ export class GrantManager implements Disposable {
    */
   getFresh(scopes?: readonly string[], accountId?: string): Promise<Grant[]> {
     const matches = this.view.find(scopes, accountId);
-    const dueAt = this.earliestExpiry - this.opts.refreshSkewMs();
+    const dueAt = this.earliestExpiry - this.skewMs();
     if (this.turnClock() < dueAt) {
       return Promise.resolve(matches); // the warm path: nothing is due
     }
@@ -157,6 +157,7 @@ export class GrantManager implements Disposable {
       await this.sync.writeGrant(grant.id, () => before).catch(() => undefined);
       throw e instanceof StorageLagError ? e : new Error(`The sign-in was not saved: ${(e as Error).message}`);
     }
+    this.backoff.succeeded(grant.id); // new tokens: earlier failures say nothing about them
     if (replaces !== undefined && replaces !== grant.id) {
       await this.sync.writeGrant(replaces, () => undefined);
     }
@@ -221,8 +222,11 @@ export class GrantManager implements Disposable {
   }
 
   private isDue(g: Grant, now = this.now()): boolean {
-    return g.expiresAt - this.opts.refreshSkewMs() <= now;
+    return g.expiresAt - this.skewMs() <= now;
   }
+
+  /** The skew, never under 5 s (the setting allows 0): a token is refreshed before it could be served dead. */
+  private skewMs = (): number => Math.max(this.opts.refreshSkewMs(), 5000);
 
   private viewChanged(): void {
     let earliest = Infinity;

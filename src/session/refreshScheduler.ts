@@ -14,6 +14,8 @@ const MAX_RETRY_AFTER_MS = 60 * 60_000;
  * reaches Spotify it would be dead, so callers wait for the refresh instead.
  */
 const MIN_SERVED_LIFE_MS = 1000;
+/** While a grant backs off, a caller holding an expired token starts at most one refresh per this long. */
+export const CALLER_RETRY_MS = 10_000;
 /** Proactive refreshes spread over up to this long after the due time, so windows do not stampede. */
 const MAX_JITTER_MS = 10_000;
 
@@ -24,7 +26,7 @@ const MAX_JITTER_MS = 10_000;
  * through an outage.
  */
 export class Backoff {
-  private readonly state = new Map<string, { at: number; failures: number; error: unknown; retryAfter: boolean }>();
+  private readonly state = new Map<string, { at: number; failedAt: number; failures: number; error: unknown; retryAfter: boolean }>();
 
   constructor(private readonly now: () => number) {}
 
@@ -34,17 +36,26 @@ export class Backoff {
     return s ? Math.max(0, s.at - this.now()) : 0;
   }
 
-  /** The failure that started the pause, when Spotify itself asked for it (Retry-After) and it is not over. */
-  askedToWait(id: string): unknown {
+  /**
+   * The failure a caller with an expired token gets at once instead of a new refresh: while Spotify
+   * asked to wait (Retry-After), or within {@link CALLER_RETRY_MS} of the last of two or more failures in a row. Shorter
+   * than the background pause, so a caller sees Spotify come back within seconds; but a consumer
+   * polling through an outage sends one refresh turn per that time, not one per call.
+   */
+  callerWait(id: string): unknown {
     const s = this.state.get(id);
-    return s?.retryAfter && s.at > this.now() ? s.error : undefined;
+    if (!s || s.at <= this.now()) {
+      return undefined;
+    }
+    // The first failure may be a blip: the next caller tries again at once.
+    return s.retryAfter || (s.failures >= 2 && this.now() - s.failedAt < CALLER_RETRY_MS) ? s.error : undefined;
   }
 
   failed(id: string, e: unknown): void {
     const failures = (this.state.get(id)?.failures ?? 0) + 1;
     const asked = e instanceof HttpError && e.retryAfterMs !== undefined ? Math.min(e.retryAfterMs, MAX_RETRY_AFTER_MS) : undefined;
     const delay = asked ?? Math.min(MAX_BACKOFF_MS, BACKOFF_BASE_MS * 2 ** (failures - 1));
-    this.state.set(id, { at: this.now() + delay, failures, error: e, retryAfter: asked !== undefined });
+    this.state.set(id, { at: this.now() + delay, failedAt: this.now(), failures, error: e, retryAfter: asked !== undefined });
   }
 
   succeeded(id: string): void {
@@ -139,7 +150,8 @@ export interface CallerDeps {
 /**
  * getSessions past the warm path (rule 5 of GrantManager): a due token that has not expired is
  * served at once and refreshed in the background, unless its grant is backing off; an expired one
- * is refreshed first, or fails at once while Spotify's own Retry-After runs. A grant that cannot be
+ * is refreshed first, or fails at once while Spotify's own Retry-After runs or a refresh failed in
+ * the last {@link CALLER_RETRY_MS}. A grant that cannot be
  * refreshed is left out; only when that leaves nothing and the cause is passing (offline, Spotify
  * down) does the call fail, so callers do not take it for a sign-out.
  */
@@ -157,9 +169,9 @@ export async function freshen(matches: readonly Grant[], now: number, d: CallerD
         return g;
       }
       try {
-        const asked = d.backoff.askedToWait(g.id);
-        if (asked) {
-          throw asked;
+        const pause = d.backoff.callerWait(g.id);
+        if (pause) {
+          throw pause;
         }
         const fresh = await d.refresh(g.id);
         // A refresh that took longer than its token's life (a window stalled with the answer in

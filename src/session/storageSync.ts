@@ -139,6 +139,11 @@ export class StorageSync {
    */
   private async rebuiltIds(): Promise<string[]> {
     const ids = new Set([...this.d.view.indexed, ...[...this.d.view.values()].map((g) => g.id)]);
+    if (!this.d.store.secrets.keys && ids.size === 0) {
+      // VS Code before SecretStorage.keys() cannot list what is stored, and this window never read
+      // a good index: writing one now would list only the change and orphan every other session.
+      throw new Error('The list of stored Spotify sessions is unreadable and this VS Code cannot rebuild it, so nothing was changed (no stored session is forgotten). Reload a window that was open before, or update VS Code, and try again.');
+    }
     const keys = this.d.store.secrets.keys ? await this.d.store.secrets.keys() : [];
     for (const k of keys) {
       if (k.startsWith(GRANT_KEY_PREFIX)) {

@@ -78,6 +78,24 @@ describe('session: never lose a grant, part two', () => {
     assert.deepStrictEqual(fresh.manager.all().map((g) => g.id).sort(), ['g1', 'g2', 'g3']);
   });
 
+  it('6b. a fresh window on a corrupt index, where SecretStorage cannot list its keys (VS Code 1.100): a sign-in fails clearly and orphans nobody', async () => {
+    const shared = new SharedSecretStorage();
+    const w = win(shared);
+    await w.manager.initialize();
+    await w.manager.add(sampleGrant({ id: 'g1' }));
+    await w.manager.add(sampleGrant({ id: 'g2' }));
+    w.manager.dispose();
+    shared.data.set(INDEX_KEY, 'garbage');
+    const fresh = win(shared);
+    (fresh.secrets as { keys?: unknown }).keys = undefined; // as @types/vscode 1.100 has it
+    await fresh.manager.initialize();
+    await assert.rejects(fresh.manager.add(sampleGrant({ id: 'g3' })), /cannot rebuild it, so nothing was changed/);
+    assert.strictEqual(shared.data.get(INDEX_KEY), 'garbage', 'the index is not rewritten with g3 alone');
+    assert.ok(shared.data.has(grantKey('g1')) && shared.data.has(grantKey('g2')), 'the stored sessions are kept');
+    assert.ok(!shared.data.has(grantKey('g3')), 'the new key is taken back, not left orphaned');
+    fresh.manager.dispose();
+  });
+
   it('7. one backoff per grant, shared by callers: a polling consumer does not hammer the endpoint, Retry-After is honoured', async () => {
     const shared = new SharedSecretStorage();
     let t = 1_800_000_000_000;
@@ -105,6 +123,27 @@ describe('session: never lose a grant, part two', () => {
     assert.strictEqual(calls, 2, 'tried again once Retry-After has passed');
     await assert.rejects(w.manager.getFresh(), HttpError);
     assert.strictEqual(calls, 2, 'an expired token inside Spotify\'s pause fails at once, without a request');
+    w.manager.dispose();
+  });
+
+  it('7b. an expired token through an outage without Retry-After: a caller polling every second starts one refresh per 10 s, not one per call', async () => {
+    const shared = new SharedSecretStorage();
+    let t = 1_800_000_000_000;
+    let calls = 0;
+    const w = win(shared, {
+      now: () => t,
+      refresher: async () => {
+        calls++;
+        throw new HttpError(503, 'Spotify is unavailable (HTTP 503).'); // no Retry-After
+      },
+    });
+    await w.manager.initialize();
+    await w.manager.add(sampleGrant({ expiresAt: t - 1000 })); // already expired
+    for (let i = 0; i < 60; i++) {
+      await assert.rejects(w.manager.getFresh(), HttpError);
+      t += 1000;
+    }
+    assert.ok(calls >= 6 && calls <= 8, `${calls} refresh turns in 60 s of polling (before: one per call, 60)`);
     w.manager.dispose();
   });
 
