@@ -81,8 +81,10 @@ export async function pickQuickItem(page: any, label: string, timeout = 10_000):
  * Opens the Accounts menu until it shows an item matching `name`: the menu is built when it opens,
  * and extensions register their sign-in requests a moment after the workbench appears, so an item
  * can be missing from a menu opened early. Each try waits for the menu itself, then for the item.
+ * The budget is long: on a loaded 2-core machine VS Code 1.139 has started its extension host 24 s
+ * after the workbench showed (seen in CI), and the item only comes once extensions activated.
  */
-export async function openMenuWith(page: any, name: RegExp, timeoutMs = 30_000): Promise<void> {
+export async function openMenuWith(page: any, name: RegExp, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const button = accountsButton(page);
   for (;;) {
