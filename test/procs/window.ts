@@ -12,7 +12,7 @@ import { SpotifyOAuthClient } from '../../src/oauth/client';
 import { SecretStorageLike } from '../../src/common/secretStorage';
 import { Grant, refreshTokenHash } from '../../src/session/grant';
 import { GrantManager } from '../../src/session/grantManager';
-import { GrantStore } from '../../src/session/grantStore';
+import { GRANT_KEY_PREFIX, GrantStore } from '../../src/session/grantStore';
 import { CrossWindowLock } from '../../src/session/crossWindowLock';
 import { FileLock } from '../../src/session/node/fileLock';
 import { DEFAULT_CLIENT_ID } from '../emulator/emulator';
@@ -85,7 +85,7 @@ let alignToHeartbeat = false;
  * writes the frozen holder's record over the next holder's lock when it resumes.
  */
 async function justAfterHeartbeat(key: string): Promise<void> {
-  const file = path.join(config.lockDir, `grant-${key.slice('spotify.grant.'.length)}.lock`);
+  const file = path.join(config.lockDir, `grant-${key.slice(GRANT_KEY_PREFIX.length)}.lock`);
   const read = () => fs.promises.readFile(file, 'utf8').catch(() => '');
   const first = await read();
   for (let i = 0; i < 200 && (await read()) === first; i++) {

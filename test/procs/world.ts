@@ -17,6 +17,7 @@ import * as path from 'path';
 import { SpotifyEmulator } from '../emulator/emulator';
 import { client, emulator, lockDir, signedInGrant } from '../unit/session/fixtures';
 import { FromWindow, Point, ToWindow, WindowConfig } from './protocol';
+import { GRANT_KEY_PREFIX } from '../../src/session/grantStore';
 
 export interface WorldOptions {
   readonly windows?: number;
@@ -237,7 +238,7 @@ export class ProcessWorld {
       case 'store':
         this.applyWrite(w, m.key, m.value);
         w.proc.send({ t: 'ack', id: m.id } satisfies ToWindow);
-        if (m.key.startsWith('spotify.grant.')) {
+        if (m.key.startsWith(GRANT_KEY_PREFIX)) {
           w.sentThisTurn = []; // the turn's outcome is stored: nothing of it dies with the window any more
         }
         break;
