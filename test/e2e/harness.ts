@@ -11,9 +11,12 @@
  * SPOTIFY_E2E_CHAOS=<mode>[:<step>] makes the scenario fail on purpose at a step (a random one of
  * steps 2 to 5 unless given), to test this file: `throw` (inside the step), `reject` (a popup wait
  * nobody awaits, as in the bug that once killed a CI run), `crash` (an uncaught exception),
- * `signal` (SIGTERM to itself), `exit` (process.exit mid-step).
+ * `signal` (SIGTERM to itself), `exit` (process.exit mid-step). SPOTIFY_E2E_CHAOS_WITNESS names a
+ * file the watching test writes what it has seen running into; the chaos waits for it (see
+ * {@link awaitWitness}).
  */
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import { killMarked, describeLeftovers } from '../host/reap';
 
 export const MARK_NAME = 'SPOTIFY_SCENARIO_MARK';
@@ -127,9 +130,36 @@ export function chaosPlan(): { mode: string; step: number } | undefined {
   }
   const [mode, step] = spec.split(':');
   // The real random source: the harness must hold at every step, not only at a chosen one. Steps
-  // 2 to 5: from the second on, the workbench (and so the extension host) is up, which the
-  // harness check needs to see carrying the marker.
+  // 2 to 5: the first only loads the workbench. The extension host may still be starting during
+  // step 2, which is why the chaos waits for its witness (awaitWitness) rather than for a step.
   return { mode, step: step ? Number(step) : 2 + crypto.randomInt(4) };
+}
+
+/** What a watching test must have seen carrying the marker before the chaos may fire. */
+export const WITNESSED_KINDS = ['chromium', 'code-server', 'extension host'] as const;
+
+/**
+ * Waits until the watching test (./harnessCheck.ts) has written, into the file named by
+ * SPOTIFY_E2E_CHAOS_WITNESS, that it saw every process kind carrying the marker. Without this
+ * handshake the chaos can fire before the extension host has started, or before the watcher's
+ * next sample: then the check cannot tell "nothing was left" from "nothing was seen". Gives up
+ * after `ms` (the check then fails and says why); returns what was witnessed.
+ */
+export async function awaitWitness(ms = 90_000): Promise<string> {
+  const file = process.env.SPOTIFY_E2E_CHAOS_WITNESS;
+  if (!file) {
+    return 'no witness';
+  }
+  const deadline = Date.now() + ms;
+  let seen = '';
+  while (Date.now() < deadline) {
+    seen = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (WITNESSED_KINDS.every((k) => seen.split(',').includes(k))) {
+      return seen;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return `${seen || 'nothing'} only (gave up waiting)`;
 }
 
 /** Breaks the running step as the chaos plan says (called at the start of that step). */

@@ -3,17 +3,20 @@
  * a random step (the real random source picks it) in each way a scenario process can end badly,
  * and each time it must still print its result line with the failure counted, take its picture
  * (where a picture can be taken: not on a bare process.exit), exit non-zero, and leave no process
- * running. Prints `e2e-harness: N passed, N failed`.
+ * running. Prints `e2e-harness: N passed, N failed`. SPOTIFY_E2E_HARNESS_STEP=N pins the step.
  */
 import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { findMarked } from '../host/reap';
 import { HOST, hostLabel, REPO } from '../host/codeServer';
-import { MARK_NAME } from './harness';
+import { MARK_NAME, WITNESSED_KINDS } from './harness';
 
 const MODES = ['throw', 'reject', 'crash', 'signal', 'exit'] as const;
+/** SPOTIFY_E2E_HARNESS_STEP=N pins the step (to replay a failure); unset, each run draws one. */
+const STEP = process.env.SPOTIFY_E2E_HARNESS_STEP;
 
 interface Run {
   readonly code: number | null;
@@ -27,8 +30,11 @@ interface Run {
 
 function runBroken(mode: string): Promise<Run> {
   const mark = `harness-${mode}-${crypto.randomBytes(4).toString('hex')}`;
+  // The scenario fires its chaos only once this file says all three kinds were seen (harness.ts
+  // awaitWitness), so the check below never depends on how fast the extension host starts.
+  const witness = path.join(os.tmpdir(), `${mark}.witness`);
   const child = spawn(process.execPath, [path.join(REPO, 'out/test/e2e/accountsMenu.js')], {
-    env: { ...process.env, SPOTIFY_E2E_CHAOS: mode, SPOTIFY_E2E_RUN_NAME: `chaos-${mode}`, [MARK_NAME]: mark },
+    env: { ...process.env, SPOTIFY_E2E_CHAOS: STEP ? `${mode}:${STEP}` : mode, SPOTIFY_E2E_CHAOS_WITNESS: witness, SPOTIFY_E2E_RUN_NAME: `chaos-${mode}`, [MARK_NAME]: mark },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,10 +50,12 @@ function runBroken(mode: string): Promise<Run> {
       if (/extensionHost|bootstrap-fork/.test(p.command)) kinds.add('extension host');
       if (/chromium/.test(p.command)) kinds.add('chromium');
     }
+    fs.writeFileSync(witness, [...kinds].sort().join(','));
   }, 500);
   return new Promise((resolve) => {
     child.on('close', (code) => {
       clearInterval(sampler);
+      fs.rmSync(witness, { force: true });
       resolve({ code, output, peak, mark, kinds: [...kinds].sort() });
     });
   });
@@ -75,7 +83,7 @@ async function main(): Promise<number> {
   console.log(`Scenario harness check (${HOST} host)`);
   for (const mode of MODES) {
     const run = await runBroken(mode);
-    const step = /\(chaos: \w+ at step (\d+)\)/.exec(run.output)?.[1];
+    const step = /\(chaos: \w+ at step (\d+),/.exec(run.output)?.[1];
     check(`${mode}: the chaos fired (at step ${step ?? '?'})`, step !== undefined, 'the scenario failed before the chosen step, so this run tests nothing: ' + run.output.slice(-400));
     const results = run.output.split('\n').filter((l) => /^e2e \(.+\): \d+ passed, \d+ failed$/.test(l));
     const counted = results.length === 1 && Number(/(\d+) failed$/.exec(results[0])![1]) >= 1;
@@ -92,8 +100,8 @@ async function main(): Promise<number> {
     }
     check(
       `${mode} at step ${step}: nothing left running (${run.peak} processes at the peak: ${run.kinds.join(', ')}; ${left} after)`,
-      run.kinds.length === 3 && left === 0,
-      run.kinds.length < 3 ? `the marker was seen on ${run.kinds.join(', ') || 'nothing'} only, not on code-server, its extension host and Chromium: the check would prove nothing` : `${left} processes still carry the marker`,
+      WITNESSED_KINDS.every((k) => run.kinds.includes(k)) && left === 0,
+      run.kinds.length < WITNESSED_KINDS.length ? `the marker was seen on ${run.kinds.join(', ') || 'nothing'} only, not on code-server, its extension host and Chromium: the check would prove nothing` : `${left} processes still carry the marker`,
     );
   }
   console.log(`e2e-harness (${hostLabel()}): ${passed} passed, ${failed} failed`);

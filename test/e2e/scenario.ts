@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DEFAULT_CLIENT_ID, SpotifyEmulator } from '../emulator/emulator';
 import { freePort, HOST, hostLabel, launchChromium, REPO, RunningCodeServer, scanLogsForSecrets, startCodeServer } from '../host/codeServer';
-import { bounded, breakStep, chaosPlan, runLifecycle, scenarioMark, StepFailure, Tally } from './harness';
+import { awaitWitness, bounded, breakStep, chaosPlan, runLifecycle, scenarioMark, StepFailure, Tally } from './harness';
 import { accountsButton, closeMenus, dumpBrowserLogs, openMenuWith } from './workbench';
 
 export interface ScenarioOptions {
@@ -131,7 +131,8 @@ export class Scenario implements Tally {
     const index = ++this.steps;
     try {
       if (this.chaos && this.chaos.step === index) {
-        console.log(`  (chaos: ${this.chaos.mode} at step ${index})`);
+        const witnessed = await awaitWitness();
+        console.log(`  (chaos: ${this.chaos.mode} at step ${index}, the watcher having seen ${witnessed})`);
         await breakStep(this.chaos.mode, this.context);
       }
       await fn();
