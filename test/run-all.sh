@@ -15,33 +15,66 @@ npm run --silent compile && npm run --silent build || exit 1
 mkdir -p test-output
 export SPOTIFY_RUN_MARK=${SPOTIFY_RUN_MARK:-run-$$-$RANDOM}
 status=0
+current=
+follower=
+# Stopped from outside (Ctrl-C, a CI timeout): the running suite and all this run started go too.
+stopped() {
+  echo "run-all: stopped by $1"
+  [ -n "$current" ] && kill -TERM "$current" 2>/dev/null
+  [ -n "$follower" ] && kill "$follower" 2>/dev/null
+  sleep 2
+  node out/test/host/reap.js "SPOTIFY_RUN_MARK=$SPOTIFY_RUN_MARK" --kill --quiet --label "stopped test run"
+  exit 130
+}
+trap 'stopped SIGINT' INT
+trap 'stopped SIGTERM' TERM
 passed=0
 failed=0
 suites=0
 
-# Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals.
+# Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals. A suite
+# that exited non-zero is counted as failed even when its line says 0 failed, so the totals line
+# never disagrees with the exit status.
 count() {
-  local line
-  line=$(grep -E '^[a-z0-9-]+( \([A-Za-z0-9 .()-]+\))?: [0-9]+ passed, [0-9]+ failed$' "$1" | tail -1)
+  local log=$1 label=$2 rc=$3 line f
+  line=$(grep -E '^[a-z0-9-]+( \([A-Za-z0-9 .()-]+\))?: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   if [ -z "$line" ]; then
-    echo "$2: no result line: counted as 1 failed"
+    echo "$label: no result line: counted as 1 failed"
     failed=$((failed + 1)); status=1; return
   fi
+  f=$(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "$label: exited with status $rc though its result line says 0 failed: counted as 1 failed"
+    f=1
+  fi
   passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
-  failed=$((failed + $(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")))
+  failed=$((failed + f))
 }
 
 # run_suite LABEL LOG COMMAND...: runs one suite with its own marker, keeps its output in LOG,
-# kills what it left running (and says so), counts its result line.
+# kills what it left running (and says so), counts its result line. The output goes to the log
+# and is followed from there, not through a pipe: a process the suite left behind holding the
+# pipe open would keep the pipe from closing, and so the clean-up from ever starting.
 run_suite() {
-  local label=$1 log=$2
+  local label=$1 log=$2 pid rc
   shift 2
   suites=$((suites + 1))
   local mark="suite-$SPOTIFY_RUN_MARK-$suites"
-  SPOTIFY_REAP_MARK=$mark "$@" 2>&1 | tee "$log"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  : >"$log"
+  SPOTIFY_REAP_MARK=$mark "$@" >"$log" 2>&1 </dev/null &
+  pid=$!
+  current="$pid"
+  # In the background too, so that a signal to this script is handled at once (bash runs a trap
+  # only when its foreground child has ended; `wait` it interrupts).
+  tail -n +1 -f --pid="$pid" "$log" &
+  follower=$!
+  wait "$pid"
+  rc=$?
+  wait "$follower"
+  current=
+  [ "$rc" -eq 0 ] || status=1
   node out/test/host/reap.js "SPOTIFY_REAP_MARK=$mark" --kill --quiet --label "$label" | tee -a "$log"
-  count "$log" "$label"
+  count "$log" "$label" "$rc"
 }
 
 echo "== unit tests (mocha, plain Node)"
