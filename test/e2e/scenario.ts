@@ -129,6 +129,7 @@ export class Scenario implements Tally {
   /** Runs one step; a failure is counted, pictured and ends the scenario (later steps depend on it). */
   async step(name: string, fn: () => Promise<void>): Promise<void> {
     const index = ++this.steps;
+    const t0 = Date.now();
     try {
       if (this.chaos && this.chaos.step === index) {
         const witnessed = await awaitWitness();
@@ -137,7 +138,8 @@ export class Scenario implements Tally {
       }
       await fn();
       this.passed++;
-      console.log(`  ✔ ${name}`);
+      // The time each step took, so a soak's slow runs show where the time went.
+      console.log(`  ✔ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     } catch (e) {
       this.failed++;
       console.log(`  ✘ ${name}: ${(e as Error).message.split('\n')[0]}`);

@@ -4,8 +4,8 @@
  * keeps every core busy, as on a loaded CI machine. Prints, per scenario and host,
  * `soak <scenario> (<host>): K of N passed`, and closes with `soak: N passed, N failed`.
  *
- * Rounds go scenario by scenario within a host, so a slow host start-up and a quick one alternate
- * as in CI. Each run is a separate process with its own marker; whatever it leaves running is
+ * Each round runs every scenario on one host, then on the other, as CI does; the table so far is
+ * printed after each round. Each run is a separate process with its own marker; whatever it leaves running is
  * killed and counted as a failure of that run. The burner processes stop by themselves when the
  * soak ends (they watch their parent) and after SOAK_BURN_LIMIT_S seconds at most (default 4 h).
  */
@@ -73,26 +73,40 @@ async function main(): Promise<number> {
   console.log(`soak: ${scenarios.length} scenarios × ${HOSTS.length} hosts × ${RUNS} runs, ${burners.length} CPU burners`);
   let passed = 0;
   let failed = 0;
-  const lines: string[] = [];
+  const key = (id: string, host: string) => `${id} (${host})`;
+  const tally = new Map<string, { ok: number; runs: number; failures: string[] }>();
   for (const host of HOSTS) {
-    const tally = new Map<string, { ok: number; failures: string[] }>(scenarios.map((s) => [s.id, { ok: 0, failures: [] }]));
-    for (let round = 1; round <= RUNS; round++) {
+    for (const s of scenarios) {
+      tally.set(key(s.id, host), { ok: 0, runs: 0, failures: [] });
+    }
+  }
+  const table = () =>
+    HOSTS.flatMap((host) =>
+      scenarios.map((s) => {
+        const t = tally.get(key(s.id, host))!;
+        return `soak ${key(s.id, host)}: ${t.ok} of ${t.runs} passed${t.failures.length ? ` (${t.failures.join('; ')})` : ''}`;
+      }),
+    );
+  // Round by round over both hosts, so a soak stopped early has as many runs of each scenario on
+  // each host; the table so far is printed after every round.
+  for (let round = 1; round <= RUNS; round++) {
+    for (const host of HOSTS) {
       for (const s of scenarios) {
         const log = path.join(OUT, `${s.id}-${host}.log`);
         const t0 = Date.now();
         const r = await runOnce(s.script, s.env, host, log, round);
-        const t = tally.get(s.id)!;
+        const t = tally.get(key(s.id, host))!;
+        t.runs++;
         r.ok ? t.ok++ : t.failures.push(`run ${round}: ${r.why}`);
         r.ok ? passed++ : failed++;
-        console.log(`  ${r.ok ? '✔' : '✘'} ${s.id} (${host}) run ${round}: ${((Date.now() - t0) / 1000).toFixed(0)} s${r.ok ? '' : `: ${r.why}`}`);
+        console.log(`  ${r.ok ? '✔' : '✘'} ${key(s.id, host)} run ${round}: ${((Date.now() - t0) / 1000).toFixed(0)} s${r.ok ? '' : `: ${r.why}`}`);
       }
     }
-    for (const s of scenarios) {
-      const t = tally.get(s.id)!;
-      const line = `soak ${s.id} (${host}): ${t.ok} of ${RUNS} passed${t.failures.length ? ` (${t.failures.join('; ')})` : ''}`;
-      lines.push(line);
+    if (round < RUNS) {
+      console.log(`after round ${round} of ${RUNS}:\n${table().map((l) => `  ${l}`).join('\n')}`);
     }
   }
+  const lines = table();
   stop();
   console.log(lines.join('\n'));
   console.log(`soak: ${passed} passed, ${failed} failed`);
