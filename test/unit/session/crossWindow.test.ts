@@ -69,7 +69,8 @@ describe('session: across windows, at the edges', () => {
     assert.strictEqual(emu.liveRefreshTokens(), 0, 'reuse detection revoked the whole grant');
   });
 
-  it('2. the proactive refresh fires, with the real random source, and is planned again after each outcome', async () => {
+  it('2. the proactive refresh fires, with the real random source, and is planned again after each outcome', async function () {
+    this.timeout(45_000); // a loaded machine may be slow; a pass takes about 9 s
     const shared = new SharedSecretStorage();
     const c = client(emu);
     emu.config.accessTokenTtlS = 3;
@@ -78,11 +79,20 @@ describe('session: across windows, at the edges', () => {
     const grant = await signedInGrant(emu, c);
     await manager.add({ ...grant, expiresAt: Date.now() + 2500 });
     // Due in 0.5 s, plus up to 1 s of jitter; the new token (3 s) is due 1 s later, plus jitter.
-    await until(() => emu.count('token:refresh_token') >= 2, 6000);
+    // Each refresh is waited for until its token is held, not only sent: a refresh still in flight
+    // at dispose rightly finishes (or a rotated refresh token would be lost), so counting from a
+    // refresh merely sent could see it finish after dispose. The second refresh brings a token of
+    // 6 s, due 4 to 5 s later: dispose comes well before, and the wait after it outlasts that.
+    const held = new Set<string>([grant.accessToken]);
+    const refreshed = (n: number) => until(() => (manager.all()[0] && held.add(manager.all()[0].accessToken), held.size > n), 20_000);
+    await refreshed(1);
+    emu.config.accessTokenTtlS = 6;
+    await refreshed(2);
+    assert.ok(emu.count('token:refresh_token') >= 2);
     assert.ok(emu.isAccessTokenValid(manager.all()[0].accessToken));
     manager.dispose();
     const after = emu.count('token:refresh_token');
-    await tick(2500);
+    await tick(5500);
     assert.strictEqual(emu.count('token:refresh_token'), after, 'no timer outlives dispose');
   });
 
