@@ -16,18 +16,37 @@ mkdir -p test-output
 export SPOTIFY_RUN_MARK=${SPOTIFY_RUN_MARK:-run-$$-$RANDOM}
 status=0
 current=
+current_log=
+current_label=
 follower=
-# Stopped from outside (Ctrl-C, a CI timeout): the running suite and all this run started go too.
+# Stopped from outside (Ctrl-C, a CI timeout): the running suite gets SIGTERM and up to 25 s for its
+# own clean-up (a scenario takes its picture, stops its host and prints its result line), is counted
+# as failed, and then everything this run started is killed; the totals so far are printed.
 stopped() {
-  echo "run-all: stopped by $1"
-  [ -n "$current" ] && kill -TERM "$current" 2>/dev/null
-  [ -n "$follower" ] && kill "$follower" 2>/dev/null
-  sleep 2
+  local sig=$1 code=$2 i
+  echo "run-all: stopped by $sig"
+  if [ -n "$current" ]; then
+    kill -TERM "$current" 2>/dev/null
+    for i in $(seq 1 50); do
+      kill -0 "$current" 2>/dev/null || break
+      sleep 0.5
+    done
+  fi
+  # The follower ends by itself within a second of the suite, having shown its last lines.
+  if [ -n "$follower" ]; then
+    for i in 1 2 3 4; do
+      kill -0 "$follower" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill "$follower" 2>/dev/null
+  fi
   node out/test/host/reap.js "SPOTIFY_RUN_MARK=$SPOTIFY_RUN_MARK" --kill --quiet --label "stopped test run"
-  exit 130
+  [ -n "$current_log" ] && count "$current_log" "$current_label" "$code"
+  echo "all: $passed passed, $failed failed"
+  exit "$code"
 }
-trap 'stopped SIGINT' INT
-trap 'stopped SIGTERM' TERM
+trap 'stopped SIGINT 130' INT
+trap 'stopped SIGTERM 143' TERM
 passed=0
 failed=0
 suites=0
@@ -63,7 +82,7 @@ run_suite() {
   : >"$log"
   SPOTIFY_REAP_MARK=$mark "$@" >"$log" 2>&1 </dev/null &
   pid=$!
-  current="$pid"
+  current=$pid current_log=$log current_label=$label
   # In the background too, so that a signal to this script is handled at once (bash runs a trap
   # only when its foreground child has ended; `wait` it interrupts).
   tail -n +1 -f --pid="$pid" "$log" &
@@ -71,7 +90,7 @@ run_suite() {
   wait "$pid"
   rc=$?
   wait "$follower"
-  current=
+  current= current_log= follower=
   [ "$rc" -eq 0 ] || status=1
   node out/test/host/reap.js "SPOTIFY_REAP_MARK=$mark" --kill --quiet --label "$label" | tee -a "$log"
   count "$log" "$label" "$rc"
@@ -79,9 +98,12 @@ run_suite() {
 
 echo "== unit tests (mocha, plain Node)"
 unit() {
-  npx mocha 2>&1 | tee test-output/mocha.log
-  local rc=${PIPESTATUS[0]}
-  local p f
+  # Into a file and followed, not through a pipe (see run_suite).
+  npx mocha >test-output/mocha.log 2>&1 </dev/null &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" test-output/mocha.log
+  wait "$pid"
+  local rc=$? p f
   p=$(grep -E '^\s+[0-9]+ passing' test-output/mocha.log | grep -oE '[0-9]+' | head -1)
   f=$(grep -E '^\s+[0-9]+ failing' test-output/mocha.log | grep -oE '[0-9]+' | head -1)
   echo "unit: ${p:-0} passed, ${f:-0} failed"
@@ -122,7 +144,7 @@ for host in oldest newest; do
 done
 
 echo "== package (.vsix built with @vscode/vsce, contents checked)"
-run_suite package test-output/package.log bash -c 'node out/test/package/checkVsix.js 2>&1 | grep -v "^npm warn"; exit ${PIPESTATUS[0]}'
+run_suite package test-output/package.log bash -c 'node out/test/package/checkVsix.js >test-output/package-raw.log 2>&1 </dev/null; rc=$?; grep -v "^npm warn" test-output/package-raw.log; exit $rc'
 
 node out/test/host/reap.js "SPOTIFY_RUN_MARK=$SPOTIFY_RUN_MARK" --label "processes this test run started, still alive"
 [ "$failed" -eq 0 ] || status=1

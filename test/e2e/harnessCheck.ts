@@ -47,7 +47,8 @@ function runBroken(mode: string): Promise<Run> {
     peak = Math.max(peak, now.length);
     for (const p of now) {
       if (/code-server|entry\.js|server-main/.test(p.command)) kinds.add('code-server');
-      if (/extensionHost|bootstrap-fork/.test(p.command)) kinds.add('extension host');
+      // Not any bootstrap-fork: the file watcher and the pty host are started through it too.
+      if (/--type=extensionHost\b/.test(p.command)) kinds.add('extension host');
       if (/chromium/.test(p.command)) kinds.add('chromium');
     }
     fs.writeFileSync(witness, [...kinds].sort().join(','));
