@@ -15,59 +15,69 @@ npm run --silent compile && npm run --silent build || exit 1
 mkdir -p test-output
 export SPOTIFY_RUN_MARK=${SPOTIFY_RUN_MARK:-run-$$-$RANDOM}
 status=0
+passed=0
+failed=0
+suites=0
+# The suite under way, for a stop from outside: its pid while it runs, its log and label, and
+# whether its line is still to be counted (pending=1 from its start until count has added it).
 current=
 current_log=
 current_label=
+current_rc=
+pending=0
 follower=
+
 # Stopped from outside (Ctrl-C, a CI timeout): the running suite gets SIGTERM and up to 25 s for its
 # own clean-up (a scenario takes its picture, stops its host and prints its result line), is counted
-# as failed, and then everything this run started is killed; the totals so far are printed.
+# (as failed), and then everything this run started is killed; the totals so far are printed.
 stopped() {
-  local sig=$1 code=$2 i
+  local sig=$1 code=$2 rc i
   echo "run-all: stopped by $sig"
+  rc=${current_rc:-$code}
   if [ -n "$current" ]; then
     kill -TERM "$current" 2>/dev/null
     for i in $(seq 1 50); do
       kill -0 "$current" 2>/dev/null || break
       sleep 0.5
     done
+    rc=$code
   fi
-  # The follower ends by itself within a second of the suite, having shown its last lines.
+  # The follower ignores SIGTERM (a signal to the whole group must not cut the suite's last lines)
+  # and ends by itself within a second of the suite.
   if [ -n "$follower" ]; then
     for i in 1 2 3 4; do
       kill -0 "$follower" 2>/dev/null || break
       sleep 0.5
     done
-    kill "$follower" 2>/dev/null
+    kill -KILL "$follower" 2>/dev/null
   fi
   node out/test/host/reap.js "SPOTIFY_RUN_MARK=$SPOTIFY_RUN_MARK" --kill --quiet --label "stopped test run"
-  [ -n "$current_log" ] && count "$current_log" "$current_label" "$code"
+  [ "$pending" -eq 1 ] && count "$current_log" "$current_label" "$rc"
   echo "all: $passed passed, $failed failed"
   exit "$code"
 }
 trap 'stopped SIGINT 130' INT
 trap 'stopped SIGTERM 143' TERM
-passed=0
-failed=0
-suites=0
 
 # Adds one suite's "suite: N passed, N failed" line (the last in its log) to the totals. A suite
 # that exited non-zero is counted as failed even when its line says 0 failed, so the totals line
-# never disagrees with the exit status.
+# never disagrees with the exit status. The totals and `pending` change in one command, so a
+# signal can neither drop the suite nor count it twice.
 count() {
-  local log=$1 label=$2 rc=$3 line f
+  local log=$1 label=$2 rc=$3 line p f
   line=$(grep -E '^[a-z0-9-]+( \([A-Za-z0-9 .()-]+\))?: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -1)
   if [ -z "$line" ]; then
     echo "$label: no result line: counted as 1 failed"
-    failed=$((failed + 1)); status=1; return
+    p=0 f=1
+  else
+    p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")
+    f=$(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      echo "$label: exited with status $rc though its result line says 0 failed: counted as 1 failed"
+      f=1
+    fi
   fi
-  f=$(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$line")
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-    echo "$label: exited with status $rc though its result line says 0 failed: counted as 1 failed"
-    f=1
-  fi
-  passed=$((passed + $(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<<"$line")))
-  failed=$((failed + f))
+  ((passed += p, failed += f, pending = 0, 1))
 }
 
 # run_suite LABEL LOG COMMAND...: runs one suite with its own marker, keeps its output in LOG,
@@ -75,30 +85,33 @@ count() {
 # and is followed from there, not through a pipe: a process the suite left behind holding the
 # pipe open would keep the pipe from closing, and so the clean-up from ever starting.
 run_suite() {
-  local label=$1 log=$2 pid rc
+  local label=$1 log=$2 pid
   shift 2
   suites=$((suites + 1))
   local mark="suite-$SPOTIFY_RUN_MARK-$suites"
   : >"$log"
+  current_log=$log current_label=$label current_rc= pending=1
   SPOTIFY_REAP_MARK=$mark "$@" >"$log" 2>&1 </dev/null &
   pid=$!
-  current=$pid current_log=$log current_label=$label
+  current=$pid
   # In the background too, so that a signal to this script is handled at once (bash runs a trap
   # only when its foreground child has ended; `wait` it interrupts).
-  tail -n +1 -f --pid="$pid" "$log" &
+  (trap '' TERM; exec tail -n +1 -f --pid="$pid" "$log") &
   follower=$!
   wait "$pid"
-  rc=$?
+  current_rc=$? current=
   wait "$follower"
-  current= current_log= follower=
-  [ "$rc" -eq 0 ] || status=1
+  follower=
+  [ "$current_rc" -eq 0 ] || status=1
   node out/test/host/reap.js "SPOTIFY_REAP_MARK=$mark" --kill --quiet --label "$label" | tee -a "$log"
-  count "$log" "$label" "$rc"
+  count "$log" "$label" "$current_rc"
 }
 
 echo "== unit tests (mocha, plain Node)"
 unit() {
-  # Into a file and followed, not through a pipe (see run_suite).
+  # Into a file and followed, not through a pipe (see run_suite); emptied first, so the follower
+  # never shows an earlier run's log.
+  : >test-output/mocha.log
   npx mocha >test-output/mocha.log 2>&1 </dev/null &
   local pid=$!
   tail -n +1 -f --pid="$pid" test-output/mocha.log

@@ -70,29 +70,32 @@ describe('session: across windows, at the edges', () => {
   });
 
   it('2. the proactive refresh fires, with the real random source, and is planned again after each outcome', async function () {
-    this.timeout(45_000); // a loaded machine may be slow; a pass takes about 9 s
+    this.timeout(45_000); // a loaded machine may be slow; a pass takes about 10 s
     const shared = new SharedSecretStorage();
     const c = client(emu);
     emu.config.accessTokenTtlS = 3;
-    const { manager } = windowOn(shared, c, { proactive: true, refreshSkewMs: () => 2000 }); // Math.random, as in production
+    // The skew at its floor (5 s): a token of 3 s is due at once, plus up to 2.5 s of jitter.
+    const { manager } = windowOn(shared, c, { proactive: true, refreshSkewMs: () => 5000 }); // Math.random, as in production
     await manager.initialize();
     const grant = await signedInGrant(emu, c);
     await manager.add({ ...grant, expiresAt: Date.now() + 2500 });
-    // Due in 0.5 s, plus up to 1 s of jitter; the new token (3 s) is due 1 s later, plus jitter.
     // Each refresh is waited for until its token is held, not only sent: a refresh still in flight
     // at dispose rightly finishes (or a rotated refresh token would be lost), so counting from a
     // refresh merely sent could see it finish after dispose. The second refresh brings a token of
-    // 6 s, due 4 to 5 s later: dispose comes well before, and the wait after it outlasts that.
+    // 8 s, due 3 to 5.5 s later; its timer is planned a few ms after the token is held, so dispose
+    // comes 300 ms after that, with a timer to cancel and well before it is due, and the wait
+    // after dispose outlasts the due time.
     const held = new Set<string>([grant.accessToken]);
     const refreshed = (n: number) => until(() => (manager.all()[0] && held.add(manager.all()[0].accessToken), held.size > n), 20_000);
     await refreshed(1);
-    emu.config.accessTokenTtlS = 6;
+    emu.config.accessTokenTtlS = 8;
     await refreshed(2);
     assert.ok(emu.count('token:refresh_token') >= 2);
     assert.ok(emu.isAccessTokenValid(manager.all()[0].accessToken));
+    await tick(300);
     manager.dispose();
     const after = emu.count('token:refresh_token');
-    await tick(5500);
+    await tick(6500);
     assert.strictEqual(emu.count('token:refresh_token'), after, 'no timer outlives dispose');
   });
 
