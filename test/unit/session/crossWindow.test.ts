@@ -70,7 +70,7 @@ describe('session: across windows, at the edges', () => {
   });
 
   it('2. the proactive refresh fires, with the real random source, and is planned again after each outcome', async function () {
-    this.timeout(45_000); // a loaded machine may be slow; a pass takes about 10 s
+    this.timeout(45_000); // a loaded machine may be slow; a pass takes about 7 s
     const shared = new SharedSecretStorage();
     const c = client(emu);
     emu.config.accessTokenTtlS = 3;
