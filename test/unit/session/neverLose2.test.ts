@@ -25,6 +25,23 @@ function win(shared: SharedSecretStorage, over: Partial<GrantManagerOptions> & {
   return { manager, log, secrets };
 }
 
+/**
+ * A window on a fake clock (`clock.t`) whose token endpoint is down: every refresh fails with
+ * `error`. `calls()` counts the refresh turns that reached it.
+ */
+function outage(error: Error) {
+  const clock = { t: 1_800_000_000_000 };
+  let calls = 0;
+  const w = win(new SharedSecretStorage(), {
+    now: () => clock.t,
+    refresher: async () => {
+      calls++;
+      throw error;
+    },
+  });
+  return { ...w, clock, calls: () => calls };
+}
+
 const answer = (n: number, over: Partial<TokenEndpointResponse> = {}): TokenEndpointResponse => ({
   access_token: `access-${n}`,
   token_type: 'Bearer',
@@ -97,53 +114,35 @@ describe('session: never lose a grant, part two', () => {
   });
 
   it('7. one backoff per grant, shared by callers: a polling consumer does not hammer the endpoint, Retry-After is honoured', async () => {
-    const shared = new SharedSecretStorage();
-    let t = 1_800_000_000_000;
-    let calls = 0;
-    const w = win(shared, {
-      now: () => t,
-      refresher: async () => {
-        calls++;
-        throw new HttpError(503, 'Spotify is unavailable (HTTP 503).', 120_000);
-      },
-    });
+    const w = outage(new HttpError(503, 'Spotify is unavailable (HTTP 503).', 120_000));
     await w.manager.initialize();
-    await w.manager.add(sampleGrant({ expiresAt: t + 30_000 })); // due (inside the skew), not expired
+    await w.manager.add(sampleGrant({ expiresAt: w.clock.t + 30_000 })); // due (inside the skew), not expired
     assert.strictEqual((await w.manager.getFresh()).length, 1, 'the valid token is served');
-    await until(() => calls === 1);
+    await until(() => w.calls() === 1);
     await tick(10); // the failure is recorded
     for (let i = 0; i < 10; i++) {
-      t += 1000;
+      w.clock.t += 1000;
       assert.strictEqual((await w.manager.getFresh()).length, 1, 'the valid token is served');
       await tick(5);
     }
-    assert.strictEqual(calls, 1, 'one request in 10 s of polling: Spotify asked for 120 s');
-    t += 120_000; // now expired, and the pause is over: callers wait for a refresh
+    assert.strictEqual(w.calls(), 1, 'one request in 10 s of polling: Spotify asked for 120 s');
+    w.clock.t += 120_000; // now expired, and the pause is over: callers wait for a refresh
     await assert.rejects(w.manager.getFresh(), HttpError);
-    assert.strictEqual(calls, 2, 'tried again once Retry-After has passed');
+    assert.strictEqual(w.calls(), 2, 'tried again once Retry-After has passed');
     await assert.rejects(w.manager.getFresh(), HttpError);
-    assert.strictEqual(calls, 2, 'an expired token inside Spotify\'s pause fails at once, without a request');
+    assert.strictEqual(w.calls(), 2, 'an expired token inside Spotify\'s pause fails at once, without a request');
     w.manager.dispose();
   });
 
   it('7b. an expired token through an outage without Retry-After: a caller polling every second starts one refresh per 10 s, not one per call', async () => {
-    const shared = new SharedSecretStorage();
-    let t = 1_800_000_000_000;
-    let calls = 0;
-    const w = win(shared, {
-      now: () => t,
-      refresher: async () => {
-        calls++;
-        throw new HttpError(503, 'Spotify is unavailable (HTTP 503).'); // no Retry-After
-      },
-    });
+    const w = outage(new HttpError(503, 'Spotify is unavailable (HTTP 503).')); // no Retry-After
     await w.manager.initialize();
-    await w.manager.add(sampleGrant({ expiresAt: t - 1000 })); // already expired
+    await w.manager.add(sampleGrant({ expiresAt: w.clock.t - 1000 })); // already expired
     for (let i = 0; i < 60; i++) {
       await assert.rejects(w.manager.getFresh(), HttpError);
-      t += 1000;
+      w.clock.t += 1000;
     }
-    assert.ok(calls >= 6 && calls <= 8, `${calls} refresh turns in 60 s of polling (before: one per call, 60)`);
+    assert.ok(w.calls() >= 6 && w.calls() <= 8, `${w.calls()} refresh turns in 60 s of polling (before: one per call, 60)`);
     w.manager.dispose();
   });
 
