@@ -26,8 +26,10 @@ export class AppTokens {
     }
     this.inflight ??= (async () => {
       try {
+        // The lifetime runs from when the request left, as for user tokens.
+        const sentAt = this.now();
         const res = await client.clientCredentials();
-        const token = { accessToken: res.access_token, expiresAt: this.now() + res.expires_in * 1000 };
+        const token = { accessToken: res.access_token, expiresAt: sentAt + res.expires_in * 1000 };
         this.cached = { clientId: client.clientId, token };
         return token;
       } finally {

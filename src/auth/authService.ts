@@ -77,6 +77,9 @@ export class AuthService {
       this.d.timeoutMs,
       this.d.ui,
     );
+    // As for a refresh: the token's lifetime runs from when the request left, so a slow answer or
+    // profile fetch cannot make the session look valid after Spotify has expired it.
+    const sentAt = this.now();
     const token = await client.exchangeCode(result.pending, result.code);
     const account = await client.fetchAccount(token.access_token);
     if (options.accountId !== undefined && account.id !== options.accountId) {
@@ -87,7 +90,7 @@ export class AuthService {
     const narrower = this.d.manager
       .all()
       .find((g) => g.account.id === account.id && g.clientId === clientId && scopesCover(granted, g.scopes));
-    const grant = grantFromTokenResponse(token, account, ask, clientId, this.now(), narrower?.id ?? newSessionId(), client.endpoints.accounts);
+    const grant = grantFromTokenResponse(token, account, ask, clientId, sentAt, narrower?.id ?? newSessionId(), client.endpoints.accounts);
     await this.d.manager.add(grant, narrower?.id);
     this.d.logger.info(`Signed in to Spotify as ${account.label} with scopes: ${grant.scopes.join(' ') || '(none)'}.`);
     if (grant.refusedScopes?.length) {

@@ -27,6 +27,16 @@ describe('auth/appTokens (client-credentials grant)', () => {
     assert.strictEqual(emu.count('token:client_credentials'), 2);
   });
 
+  it('the app token\'s lifetime runs from when the request left, not from its slow answer', async () => {
+    const tokens = new AppTokens(async () => client(emu, { clientId: id, clientSecret: 'c'.repeat(32) }));
+    emu.inject({ path: '/api/token', kind: 'delay', ms: 500 });
+    const before = Date.now();
+    const t = await tokens.get();
+    const after = Date.now();
+    const sentAt = t.expiresAt - 3600_000;
+    assert.ok(sentAt >= before && sentAt <= after - 500, `counted from ${after - sentAt} ms before the answer was in`);
+  });
+
   it('without a client secret: a clear error, no request', async () => {
     const tokens = new AppTokens(async () => client(emu, { clientId: id }));
     await assert.rejects(tokens.get(), /Set Client Secret/);

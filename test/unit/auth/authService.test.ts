@@ -180,6 +180,19 @@ describe('auth/AuthService (provider logic) against the emulator', () => {
     assert.deepStrictEqual((await t.service.getSessions()).map((g) => g.id), [bob.id]);
   });
 
+  it('the token\'s lifetime runs from when the code exchange left, not from after the answer and the profile fetch', async () => {
+    const t = setup(emu);
+    // Both waits come after the exchange was sent; a lifetime counted later would end up to 1 s too late.
+    emu.inject({ path: '/api/token', kind: 'delay', ms: 500 });
+    emu.inject({ path: '/v1/me', kind: 'delay', ms: 500 });
+    const before = Date.now();
+    const g = await t.service.createSession(['user-read-private']);
+    const after = Date.now();
+    const sentAt = g.expiresAt - 3600_000;
+    assert.ok(sentAt >= before, 'counted from this sign-in');
+    assert.ok(sentAt <= after - 1000, `counted from ${after - sentAt} ms before the end, not from before both waits`);
+  });
+
   it('refreshSession forces a new token even when not due', async () => {
     const t = setup(emu);
     const g = await t.service.createSession(['user-read-private']);
